@@ -1,0 +1,1 @@
+export { validatePolicy, type PolicyIssue } from './validate.js';
