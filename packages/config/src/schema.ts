@@ -68,10 +68,10 @@ export const routeSchema = z
     idle_timeout: duration.optional(),
     upstream_tunnel: z
       .object({ ssh_policy: z.unknown().optional() })
-      .loose()
+      
       .optional(),
   })
-  .loose()
+
   .superRefine((r, ctx) => {
     if (!r.to && !r.upstream_tunnel) {
       ctx.addIssue({
@@ -127,7 +127,7 @@ export const configSchema = z
         ssh_upstream_tunnel: z.boolean().default(false),
         ssh_allow_direct_tcpip: z.boolean().default(false),
       })
-      .loose()
+      
       .default({ ssh_upstream_tunnel: false, ssh_allow_direct_tcpip: false }),
     databroker_storage_type: z
       .enum(['memory', 'inmemory', 'file', 'redis'], {
@@ -173,7 +173,7 @@ export const configSchema = z
       })
       .optional(),
   })
-  .loose()
+
   .superRefine((c, ctx) => {
     if (c.databroker_storage_type !== 'memory' && !c.databroker_storage_connection_string) {
       ctx.addIssue({

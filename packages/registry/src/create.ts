@@ -1,3 +1,4 @@
+import type { Logger } from '@drawbridge/log';
 import { MemoryStore } from './memory.js';
 import type { KeyValueStore } from './store.js';
 
@@ -6,6 +7,7 @@ export interface StoreSettings {
   type: 'memory' | 'file' | 'redis';
   /** `databroker_storage_connection_string`. */
   connection?: string;
+  logger?: Logger;
 }
 
 /** Opens the store the config names. */
