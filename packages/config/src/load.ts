@@ -46,7 +46,7 @@ export function loadConfigFile(fileOrDir: string, opts: LoadOptions = {}): Loade
 /** Validates config text; `file` is used for messages and to resolve relative paths. */
 export function parseConfigText(text: string, file: string, opts: LoadOptions = {}): LoadedConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const lineOf = (path: (string | number)[]) => locate(doc, lineCounter, path);
   if (doc.errors.length > 0) {
     throw new ConfigError(
