@@ -1,12 +1,12 @@
-/** One problem inside a policy, with its path relative to the policy root. */
-export interface PolicyIssue {
-  path: (string | number)[];
-  message: string;
-  hint?: string;
-}
+import { parsePolicy } from './parse.js';
+import type { PolicyIssue } from './types.js';
 
-/** Checks a raw policy value (as it appears in YAML) and lists every problem found. */
-export function validatePolicy(_raw: unknown): PolicyIssue[] {
-  // TODO(issue 6): replaced by the real parser.
-  return [];
+export type { PolicyIssue } from './types.js';
+
+/**
+ * Checks a raw policy value (as it appears in YAML) and lists every problem found, each with its
+ * path relative to the policy root (e.g. `[0, 'allow', 'and', 0, 'emial']`) and a hint.
+ */
+export function validatePolicy(raw: unknown): PolicyIssue[] {
+  return parsePolicy(raw).issues;
 }
