@@ -1,6 +1,7 @@
-import type { KeyValueStore, StoreWrite } from './store.js';
+import type { KeyValueStore, StoreEntry, StoreWrite } from './store.js';
 
-interface Entry {
+/** One stored value; `expiresAt` is wall-clock ms so it means the same after a restart. */
+export interface MemoryEntry {
   value: string;
   expiresAt: number | undefined;
 }
@@ -12,7 +13,7 @@ export interface MemoryStoreOptions {
 /** In-process store: the embedded default. Expired entries vanish on read and on a periodic sweep. */
 export class MemoryStore implements KeyValueStore {
   readonly kind: 'memory' | 'file' = 'memory';
-  protected readonly entries = new Map<string, Entry>();
+  protected readonly entries = new Map<string, MemoryEntry>();
   protected readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -22,7 +23,7 @@ export class MemoryStore implements KeyValueStore {
     this.sweeper.unref();
   }
 
-  protected live(key: string): Entry | undefined {
+  protected live(key: string): MemoryEntry | undefined {
     const e = this.entries.get(key);
     if (e && e.expiresAt !== undefined && e.expiresAt <= this.now()) {
       this.entries.delete(key);
@@ -31,6 +32,7 @@ export class MemoryStore implements KeyValueStore {
     return e;
   }
 
+  /** Hook for subclasses that persist (the file store writes behind). */
   protected changed(): void {}
 
   async get(key: string) {
@@ -56,7 +58,7 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async update(key: string, fn: (current: string | undefined) => StoreWrite | null) {
-    // Single-threaded: nothing can interleave between this read and write.
+    // Single-threaded and no await between read and write: nothing can interleave.
     const next = fn(this.live(key)?.value);
     if (next === null) return this.live(key)?.value;
     if (next.value === undefined) {
@@ -68,8 +70,8 @@ export class MemoryStore implements KeyValueStore {
   }
 
   async list(prefix: string) {
-    const out: Array<{ key: string; value: string }> = [];
-    for (const key of this.entries.keys()) {
+    const out: StoreEntry[] = [];
+    for (const key of [...this.entries.keys()]) {
       if (!key.startsWith(prefix)) continue;
       const e = this.live(key);
       if (e) out.push({ key, value: e.value });

@@ -15,7 +15,8 @@ function k(kind: string, id: string): string {
   return `${PREFIX}${kind}:${encodeURIComponent(id)}`;
 }
 
-const parse = <T>(text: string | undefined): T | undefined => (text === undefined ? undefined : (JSON.parse(text) as T));
+const parse = <T>(text: string | undefined): T | undefined =>
+  text === undefined ? undefined : (JSON.parse(text) as T);
 
 export interface RegistryOptions {
   now?: () => number;
@@ -53,12 +54,19 @@ export class Registry {
     return this.store.delete(k('session', id));
   }
   async listSessions(): Promise<Session[]> {
-    return (await this.store.list(`${PREFIX}session:`)).map((e) => JSON.parse(e.value) as Session);
+    const now = this.now();
+    return (await this.store.list(`${PREFIX}session:`))
+      .map((e) => JSON.parse(e.value) as Session)
+      .filter((s) => s.expiresAt > now);
   }
 
   // Pending sign-ins
   async createSignin(p: PendingSignin): Promise<boolean> {
-    return this.store.setIfAbsent(k('signin', p.userCode), JSON.stringify(p), this.ttlUntil(p.expiresAt) + 60_000);
+    return this.store.setIfAbsent(
+      k('signin', p.userCode),
+      JSON.stringify(p),
+      this.ttlUntil(p.expiresAt) + 60_000,
+    );
   }
   async getSignin(code: string): Promise<PendingSignin | undefined> {
     return parse<PendingSignin>(await this.store.get(k('signin', code)));
@@ -67,11 +75,16 @@ export class Registry {
    * Atomically moves a sign-in out of `pending`; returns the resolved record, or undefined when it
    * was not pending any more (used, denied, expired, or unknown), so a code can be used once only.
    */
-  async resolveSignin(code: string, fn: (p: PendingSignin) => PendingSignin): Promise<PendingSignin | undefined> {
+  async resolveSignin(
+    code: string,
+    fn: (p: PendingSignin) => PendingSignin,
+  ): Promise<PendingSignin | undefined> {
     let resolved: PendingSignin | undefined;
     await this.store.update(k('signin', code), (cur) => {
+      // Shared adapters call this again after losing a race; only the final attempt counts.
+      resolved = undefined;
       const p = parse<PendingSignin>(cur);
-      if (!p || p.status !== 'pending') return null;
+      if (p?.status !== 'pending') return null;
       resolved = fn(p);
       return { value: JSON.stringify(resolved), ttlMs: 5 * 60_000 };
     });
@@ -90,7 +103,10 @@ export class Registry {
     return this.store.delete(k('key', fingerprint));
   }
   async listKeyBindings(): Promise<KeyBinding[]> {
-    return (await this.store.list(`${PREFIX}key:`)).map((e) => JSON.parse(e.value) as KeyBinding);
+    const now = this.now();
+    return (await this.store.list(`${PREFIX}key:`))
+      .map((e) => JSON.parse(e.value) as KeyBinding)
+      .filter((b) => b.expiresAt > now);
   }
 
   // Tunnels (heartbeated by the holding ssh-edge)
@@ -103,7 +119,9 @@ export class Registry {
   async deleteTunnel(id: string): Promise<boolean> {
     return this.store.delete(k('tunnel', id));
   }
-  async listTunnels(filter: { routeFrom?: string; edgeId?: string; state?: TunnelRecord['state'] } = {}): Promise<TunnelRecord[]> {
+  async listTunnels(
+    filter: { routeFrom?: string; edgeId?: string; state?: TunnelRecord['state'] } = {},
+  ): Promise<TunnelRecord[]> {
     return (await this.store.list(`${PREFIX}tunnel:`))
       .map((e) => JSON.parse(e.value) as TunnelRecord)
       .filter(
@@ -116,7 +134,11 @@ export class Registry {
 
   // Edges
   async heartbeatEdge(e: EdgeRecord): Promise<void> {
-    await this.store.set(k('edge', e.id), JSON.stringify({ ...e, heartbeatAt: this.now() }), this.heartbeatTtlMs);
+    await this.store.set(
+      k('edge', e.id),
+      JSON.stringify({ ...e, heartbeatAt: this.now() }),
+      this.heartbeatTtlMs,
+    );
   }
   async getEdge(id: string): Promise<EdgeRecord | undefined> {
     return parse<EdgeRecord>(await this.store.get(k('edge', id)));

@@ -4,9 +4,17 @@ export interface StoreWrite {
   ttlMs?: number;
 }
 
+/** One live entry as `list` returns it. */
+export interface StoreEntry {
+  key: string;
+  value: string;
+}
+
 /**
  * The storage contract every adapter (memory, file, redis) implements; `Registry` builds typed
  * records on top. Keys are opaque strings built by the registry, values are JSON text.
+ * Every method rejects with `RegistryError` (`DRAWBRIDGE_REGISTRY_UNAVAILABLE`) when the backend
+ * does not answer, so callers fail closed.
  */
 export interface KeyValueStore {
   readonly kind: 'memory' | 'file' | 'redis';
@@ -17,12 +25,14 @@ export interface KeyValueStore {
   setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
   delete(key: string): Promise<boolean>;
   /**
-   * Atomic read-modify-write: `fn` sees the current value and returns the next; retried on a
-   * concurrent write. Returns the value written (undefined when deleted or unchanged by `fn` returning null).
+   * Atomic read-modify-write: `fn` sees the current value and returns the next (or null to leave it
+   * alone). Adapters with several writers compare-and-swap and call `fn` again on a concurrent
+   * write, so `fn` must be free of side effects. Returns the value stored afterwards (undefined when
+   * deleted or absent).
    */
   update(key: string, fn: (current: string | undefined) => StoreWrite | null): Promise<string | undefined>;
   /** Every live entry whose key starts with `prefix`. */
-  list(prefix: string): Promise<Array<{ key: string; value: string }>>;
+  list(prefix: string): Promise<StoreEntry[]>;
   /** Resolves when the backend answers; rejects with RegistryError when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;
