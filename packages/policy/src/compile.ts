@@ -20,12 +20,35 @@ export interface CompileOptions {
 
 type Test = (input: PolicyInput) => boolean;
 
-/** Precomputed answers for one criterion, so evaluation returns shared objects and allocates nothing. */
-interface Leaf {
-  allowed: PolicyResult;
-  denied: PolicyResult;
-  unauthenticated: PolicyResult;
-  noMatch: PolicyResult;
+/**
+ * The answers one criterion can give, made on first use and then shared, so evaluation allocates
+ * nothing and compiling a thousand routes does not build answers that are never given.
+ */
+class Leaf {
+  #allowed?: PolicyResult;
+  #denied?: PolicyResult;
+  #unauthenticated?: PolicyResult;
+  #noMatch?: PolicyResult;
+  constructor(
+    readonly label: string,
+    readonly criterion: string,
+  ) {}
+  get allowed(): PolicyResult {
+    this.#allowed ??= result(true, 'allowed', this.label, this.criterion);
+    return this.#allowed;
+  }
+  get denied(): PolicyResult {
+    this.#denied ??= result(false, 'denied-by-rule', this.label, this.criterion);
+    return this.#denied;
+  }
+  get unauthenticated(): PolicyResult {
+    this.#unauthenticated ??= result(false, 'unauthenticated', this.label, this.criterion);
+    return this.#unauthenticated;
+  }
+  get noMatch(): PolicyResult {
+    this.#noMatch ??= result(false, 'no-matching-allow', this.label, this.criterion);
+    return this.#noMatch;
+  }
 }
 
 interface CompiledRule {
@@ -150,12 +173,7 @@ function compileNode(node: PolicyNode, state: { last: Leaf | undefined }): Test 
     if (!def) throw new PolicyError([{ path: [], message: `unknown criterion "${node.name}"` }]);
     const predicate = def.compile(node.spec, node.subPath);
     const name = node.subPath === undefined ? node.name : `${node.name}/${node.subPath}`;
-    const leaf: Leaf = {
-      allowed: result(true, 'allowed', node.label, name),
-      denied: result(false, 'denied-by-rule', node.label, name),
-      unauthenticated: result(false, 'unauthenticated', node.label, name),
-      noMatch: result(false, 'no-matching-allow', node.label, name),
-    };
+    const leaf = new Leaf(node.label, name);
     return (input) => {
       state.last = leaf;
       return predicate(input);

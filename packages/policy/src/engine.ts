@@ -26,9 +26,22 @@ interface CompiledRoute<R> {
   route: R;
   matchPath: (path: string) => boolean;
   /** Who may visit; undefined when the route has neither a policy nor a public flag. */
-  visitor?: CompiledPolicy;
+  visitor?: () => CompiledPolicy;
   /** Who may publish; undefined for a tunnel route without ssh_policy (nobody may). */
-  ssh?: CompiledPolicy;
+  ssh?: () => CompiledPolicy;
+}
+
+/**
+ * Parsing (which finds every error) happens when the engine is built; turning a parsed policy into
+ * closures waits for its first decision, so a reload of a thousand routes stays fast and routes
+ * nobody visits cost nothing.
+ */
+function lazy(make: () => CompiledPolicy): () => CompiledPolicy {
+  let compiled: CompiledPolicy | undefined;
+  return () => {
+    compiled ??= make();
+    return compiled;
+  };
 }
 
 /** `https://a.example.com/` and `https://A.example.com` name the same route. */
@@ -71,10 +84,11 @@ export function createPolicyEngine<R extends RouteLike>(
       }
       return undefined;
     }
-    return compileParsedPolicy(parsed.policy, {
+    const opts = {
       allowPublicUnauthenticatedAccess: flags?.allow_public_unauthenticated_access === true,
       allowAnyAuthenticatedUser: flags?.allow_any_authenticated_user === true,
-    });
+    };
+    return lazy(() => compileParsedPolicy(parsed.policy, opts));
   };
 
   routes.forEach((route, i) => {
@@ -136,9 +150,9 @@ export function createPolicyEngine<R extends RouteLike>(
       if (!c) return NOT_FOUND;
       if (req.kind === 'ssh') {
         if (c.route.upstream_tunnel === undefined) return NOT_FOUND;
-        return c.ssh ? decide(c.ssh.evaluate(req.input)) : NO_POLICY;
+        return c.ssh ? decide(c.ssh().evaluate(req.input)) : NO_POLICY;
       }
-      return c.visitor ? decide(c.visitor.evaluate(req.input)) : NO_POLICY;
+      return c.visitor ? decide(c.visitor().evaluate(req.input)) : NO_POLICY;
     },
     routeFor: (routeFrom: string, path?: string) => lookup(routeFrom, path)?.route,
     findHttpRoute: (req: { host: string; path: string }) => findHttpRoute(index, req),

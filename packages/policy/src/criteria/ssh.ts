@@ -36,6 +36,8 @@ interface KeySpec {
   keys: Set<string>;
   /** `SHA256:…` fingerprints of the same keys, plus any given directly. */
   fingerprints: Set<string>;
+  /** Some keys were given only as fingerprints, so a key-only input must be hashed to compare. */
+  byFingerprintOnly: boolean;
 }
 
 /** `ssh-ed25519 AAAA… comment` → `ssh-ed25519 AAAA…` (options before the key type are skipped). */
@@ -60,7 +62,7 @@ export const sshPublicKey = defineCriterion<KeySpec>({
   matchers: [],
   parse: (value, path, issues) => {
     const list = Array.isArray(value) ? value : [value];
-    const spec: KeySpec = { keys: new Set(), fingerprints: new Set() };
+    const spec: KeySpec = { keys: new Set(), fingerprints: new Set(), byFingerprintOnly: false };
     let ok = list.length > 0;
     if (!ok) issues.push({ path, message: 'ssh_publickey needs at least one key' });
     list.forEach((item, i) => {
@@ -68,6 +70,7 @@ export const sshPublicKey = defineCriterion<KeySpec>({
       const at = Array.isArray(value) ? [...path, i] : path;
       if (s?.startsWith('SHA256:')) {
         spec.fingerprints.add(s);
+        spec.byFingerprintOnly = true;
         return;
       }
       const line = s === undefined ? undefined : keyLine(s);
@@ -86,13 +89,17 @@ export const sshPublicKey = defineCriterion<KeySpec>({
     return ok ? spec : undefined;
   },
   compile:
-    ({ keys, fingerprints }) =>
+    ({ keys, fingerprints, byFingerprintOnly }) =>
     (input) => {
       const ssh = input.ssh;
       if (ssh === undefined) return false;
       if (ssh.publicKeyFingerprint !== undefined && fingerprints.has(ssh.publicKeyFingerprint)) return true;
       if (ssh.publicKey === undefined) return false;
       const line = keyLine(ssh.publicKey);
-      return line !== undefined && keys.has(line);
+      if (line === undefined) return false;
+      if (keys.has(line)) return true;
+      return (
+        byFingerprintOnly && ssh.publicKeyFingerprint === undefined && fingerprints.has(fingerprintOf(line))
+      );
     },
 });

@@ -24,40 +24,47 @@ function parseV4(s: string): number | undefined {
   return n >>> 0;
 }
 
+function parseGroups(part: string, out: number[]): boolean {
+  if (part === '') return true;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= part.length; i++) {
+    const c = i < part.length ? part.charCodeAt(i) : 58; // ':' ends the last group
+    if (c === 58) {
+      if (digits === 0) return false;
+      out.push(value);
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0 || ++digits > 4) return false;
+    value = value * 16 + d;
+  }
+  return true;
+}
+
 function parseV6(input: string): [number, number, number, number] | undefined {
   let s = input;
-  const groups: number[] = [];
   // A trailing dotted quad (::ffff:1.2.3.4) is two groups.
   const lastColon = s.lastIndexOf(':');
-  const tail = s.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    const v4 = parseV4(tail);
+  if (s.indexOf('.', lastColon) >= 0) {
+    const v4 = parseV4(s.slice(lastColon + 1));
     if (v4 === undefined) return undefined;
     s = `${s.slice(0, lastColon + 1)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
   }
-  const halves = s.split('::');
-  if (halves.length > 2) return undefined;
-  const read = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const g of part.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(Number.parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = read(halves[0]!);
-  const rest = halves.length === 2 ? read(halves[1]!) : [];
-  if (!head || !rest) return undefined;
-  if (halves.length === 2) {
-    const fill = 8 - head.length - rest.length;
-    if (fill < 1) return undefined;
-    groups.push(...head, ...new Array<number>(fill).fill(0), ...rest);
-  } else {
-    if (head.length !== 8) return undefined;
-    groups.push(...head);
-  }
-  const w = (i: number) => ((groups[i]! << 16) | groups[i + 1]!) >>> 0;
+  const gap = s.indexOf('::');
+  const head: number[] = [];
+  const tail: number[] = [];
+  if (gap >= 0) {
+    if (s.indexOf('::', gap + 1) >= 0) return undefined;
+    if (!parseGroups(s.slice(0, gap), head) || !parseGroups(s.slice(gap + 2), tail)) return undefined;
+    if (head.length + tail.length > 7) return undefined;
+  } else if (!parseGroups(s, head) || head.length !== 8) return undefined;
+  const g = new Array<number>(8).fill(0);
+  for (let i = 0; i < head.length; i++) g[i] = head[i]!;
+  for (let i = 0; i < tail.length; i++) g[8 - tail.length + i] = tail[i]!;
+  const w = (i: number) => ((g[i]! << 16) | g[i + 1]!) >>> 0;
   return [w(0), w(2), w(4), w(6)];
 }
 
