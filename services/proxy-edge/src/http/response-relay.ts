@@ -1,0 +1,78 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { AnyResponse } from './pages.js';
+import { isHopByHopResponseHeader } from './upstream-headers.js';
+
+/** How a relayed exchange ended: `error` is set when it failed before any response byte was written. */
+export interface RelayOutcome {
+  status: number;
+  bytes: number;
+  error?: Error;
+  /** True when the response had started, so the failure could only cut the stream. */
+  started: boolean;
+}
+
+/**
+ * Streams an upstream response into the visitor's response with backpressure (pauses the upstream
+ * while the visitor's socket is full), never buffering a body: SSE, chunked and multi-GB bodies
+ * pass through as they arrive.
+ */
+export class ResponseRelay implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private bytes = 0;
+  private status = 0;
+  private settled = false;
+  private readonly onDrain = () => this.controller?.resume();
+  private readonly onClose = () => {
+    if (!this.settled) this.controller?.abort(new Error('visitor went away'));
+  };
+
+  constructor(
+    private readonly res: AnyResponse,
+    private readonly done: (outcome: RelayOutcome) => void,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.settled) return;
+    this.res.on('close', this.onClose);
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    // 1xx (other than 101) are informational: the final response follows.
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    const out: Record<string, string | string[]> = {};
+    for (const name in headers) {
+      const v = headers[name];
+      if (v !== undefined && !isHopByHopResponseHeader(name)) out[name] = v;
+    }
+    this.res.writeHead(statusCode, out);
+    (this.res as { flushHeaders?: () => void }).flushHeaders?.();
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (!(this.res.write as (c: Buffer) => boolean)(chunk)) {
+      controller.pause();
+      this.res.once('drain', this.onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.res.end();
+    this.finish();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+    if (this.status !== 0) this.res.destroy(error);
+    this.finish(error);
+  }
+
+  private finish(error?: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.res.off('close', this.onClose);
+    this.done({ status: this.status, bytes: this.bytes, error, started: this.status !== 0 });
+  }
+}
