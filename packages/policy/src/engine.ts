@@ -76,7 +76,7 @@ export function createPolicyEngine<R extends RouteLike>(
     base: (string | number)[],
     from: string,
     flags?: R,
-  ): CompiledPolicy | undefined => {
+  ): (() => CompiledPolicy) | undefined => {
     const parsed = parsePolicy(raw);
     if (parsed.issues.length > 0) {
       for (const i of parsed.issues) {
