@@ -1,5 +1,5 @@
-import type { BusEventName, BusEvents, BusRequestName, BusRequests } from '@drawbridge/protocol';
 import type { Logger } from '@drawbridge/log';
+import type { BusEventName, BusEvents, BusRequestName, BusRequests } from '@drawbridge/protocol';
 import { EnvelopeCodec } from './envelope.js';
 import { BusError, ERR_BUS_REMOTE } from './errors.js';
 import type { BusTransport } from './transport.js';
@@ -43,7 +43,10 @@ export class Bus {
     return this.transport.publish(subject, this.codec.seal(subject, payload));
   }
 
-  subscribe<E extends BusEventName>(name: E, handler: (payload: BusEvents[E], meta: EventMeta) => void): () => void {
+  subscribe<E extends BusEventName>(
+    name: E,
+    handler: (payload: BusEvents[E], meta: EventMeta) => void,
+  ): () => void {
     const subject = `${SUBJECT_PREFIX}.evt.${name}`;
     const seen = new Map<string, number>();
     return this.transport.subscribe(subject, (data) => {
@@ -70,7 +73,9 @@ export class Bus {
     const data = await this.transport.request(subject, this.codec.seal(subject, payload), timeoutMs);
     const e = this.codec.open(data, replySubject, new Map());
     if ('dropped' in e) throw new BusError(ERR_BUS_REMOTE, `reply to ${name} dropped: ${e.dropped}`);
-    const body = e.payload as { ok: true; value: BusRequests[R]['reply'] } | { ok: false; error: string; code?: string };
+    const body = e.payload as
+      | { ok: true; value: BusRequests[R]['reply'] }
+      | { ok: false; error: string; code?: string };
     if (!body.ok) throw new BusError(body.code ?? ERR_BUS_REMOTE, `${name} failed remotely: ${body.error}`);
     return body.value;
   }
@@ -83,18 +88,26 @@ export class Bus {
     const subject = `${SUBJECT_PREFIX}.req.${name}`;
     const replySubject = `${subject}.reply`;
     const seen = new Map<string, number>();
-    return this.transport.subscribe(subject, (data, reply) => {
-      if (!reply) return;
-      const e = this.codec.open(data, subject, seen);
-      if ('dropped' in e) {
-        this.logger?.warn({ subject, reason: e.dropped }, 'dropped bus request');
-        return;
-      }
-      handler(e.payload as BusRequests[R]['request'], { origin: e.origin, ts: e.ts }).then(
-        (value) => reply(this.codec.seal(replySubject, { ok: true, value })),
-        (err: Error & { code?: string }) => reply(this.codec.seal(replySubject, { ok: false, error: err.message, code: err.code })),
-      );
-    });
+    return this.transport.subscribe(
+      subject,
+      (data, reply) => {
+        if (!reply) return;
+        const e = this.codec.open(data, subject, seen);
+        if ('dropped' in e) {
+          this.logger?.warn({ subject, reason: e.dropped }, 'dropped bus request');
+          return;
+        }
+        // A handler that throws synchronously must still answer, or the caller waits for its timeout.
+        Promise.resolve()
+          .then(() => handler(e.payload as BusRequests[R]['request'], { origin: e.origin, ts: e.ts }))
+          .then(
+            (value) => reply(this.codec.seal(replySubject, { ok: true, value })),
+            (err: Error & { code?: string }) =>
+              reply(this.codec.seal(replySubject, { ok: false, error: err.message, code: err.code })),
+          );
+      },
+      { queue: subject },
+    );
   }
 
   onReconnect(fn: () => void): () => void {

@@ -1,6 +1,7 @@
 import type { Logger } from '@drawbridge/log';
 import { Bus } from './bus.js';
 import { InProcessTransport } from './in-process.js';
+import { NatsTransport } from './nats.js';
 
 export interface BusSettings {
   /** `nats_url`; absent = in-process. */
@@ -8,10 +9,24 @@ export interface BusSettings {
   sharedSecret: string;
   origin: string;
   logger?: Logger;
+  /** How long to wait for the first NATS connection. */
+  connectTimeoutMs?: number;
 }
 
-/** Opens the bus the config names. */
+/**
+ * Opens the bus the config names: NATS when `natsUrl` is set (rejecting with
+ * DRAWBRIDGE_BUS_UNAVAILABLE when the first connection fails), otherwise in-process.
+ * @example const bus = await createBus({ natsUrl: 'nats://127.0.0.1:4222', sharedSecret, origin: 'authz@host-1' });
+ */
 export async function createBus(settings: BusSettings): Promise<Bus> {
-  // TODO(issue 8): NATS transport when natsUrl is set.
-  return new Bus({ transport: new InProcessTransport(), ...settings });
+  const { natsUrl, connectTimeoutMs, ...rest } = settings;
+  const transport = natsUrl
+    ? await NatsTransport.connect({
+        url: natsUrl,
+        name: settings.origin,
+        logger: settings.logger,
+        connectTimeoutMs,
+      })
+    : new InProcessTransport();
+  return new Bus({ transport, ...rest });
 }

@@ -52,7 +52,8 @@ export class EnvelopeCodec {
     const { mac: given, ...body } = e;
     const expected = Buffer.from(mac(this.key, body));
     const actual = Buffer.from(given);
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return { dropped: 'bad signature' };
+    if (expected.length !== actual.length || !timingSafeEqual(expected, actual))
+      return { dropped: 'bad signature' };
     if (e.subject !== subject) return { dropped: `signed for ${e.subject}` };
     const now = this.now();
     if (Math.abs(now - e.ts) > MAX_MESSAGE_AGE_MS) return { dropped: 'stale' };
