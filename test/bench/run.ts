@@ -7,6 +7,7 @@ import { machineInfo } from './lib/machine.js';
 import { medians, runMatrix } from './measure/matrix.js';
 import { parseOptions } from './options.js';
 import { directTarget } from './targets/direct.js';
+import { startAllInOne } from './targets/drawbridge-aio.js';
 import { startOpenSsh } from './targets/openssh.js';
 import type { Target } from './targets/target.js';
 
@@ -33,6 +34,12 @@ try {
     const t = await startOpenSsh(tmp.path, upstreamPort);
     cleanups.push(() => t.stop());
     targets.push(t);
+  }
+  if (want('aio')) {
+    const t = await startAllInOne(tmp.path, upstreamPort);
+    cleanups.push(() => t.stop());
+    targets.push(t);
+    log(`all-in-one: Authorize → first 200 in ${t.authorizeToFirst200Ms.toFixed(0)} ms`);
   }
   log(`targets: ${targets.map((t) => `${t.label} ${t.url}`).join(', ')}`);
   const samples = await runMatrix(targets, {
