@@ -1,1 +1,23 @@
-export {};
+export { createSshEdge, type SshEdge, type SshEdgeDeps } from './edge.js';
+export {
+  ERR_CHANNEL_FAILED,
+  ERR_EDGE_DRAINING,
+  ERR_LIMIT_REACHED,
+  ERR_ROUTE_NOT_FOUND,
+  ERR_SESSION_ENDED,
+  ERR_SIGNIN_DENIED,
+  ERR_SIGNIN_EXPIRED,
+  ERR_SSH_EDGE_OPTIONS,
+  ERR_TUNNEL_DENIED,
+  ERR_TUNNEL_DETACHED,
+  ERR_TUNNEL_NOT_FOUND,
+  ERR_TUNNELS_DISABLED,
+  SshEdgeError,
+} from './errors.js';
+export { NO_KEY_HINT, SIGNIN_PROMPT } from './messages.js';
+export {
+  DEFAULT_DEAD_CLIENT_DEADLINE_MS,
+  DEFAULT_SIGNIN_POLL_MS,
+  DEFAULT_TUNNEL_HEARTBEAT_MS,
+  SSH_ALGORITHMS,
+} from './options.js';

@@ -1,0 +1,42 @@
+import type { Logger } from '@drawbridge/log';
+import type { AcceptConnection, RejectConnection, Session } from 'ssh2';
+import type { ConnectionState } from '../types.js';
+import { runStatusScreen } from './status-screen.js';
+
+const NO_COMMANDS =
+  'Drawbridge does not run commands. Use `ssh -R <route host>:443:localhost:<port> -N …` to publish a service,\r\nor connect without a command to see the tunnel status screen.\r\n';
+
+/** A `session` channel: the status screen for a shell, a refusal with a message for anything else. */
+export function handleSession(
+  conn: ConnectionState,
+  accept: AcceptConnection<Session>,
+  _reject: RejectConnection,
+  logger: Logger,
+  now: () => number,
+): void {
+  const session = accept();
+  session.on('pty', (acceptPty) => acceptPty?.());
+  session.on('window-change', (acceptWc) => acceptWc?.());
+  session.on('env', (acceptEnv) => acceptEnv?.());
+  session.on('auth-agent', (_a, rejectAgent) => rejectAgent?.());
+  session.on('x11', (_a, rejectX11) => rejectX11?.());
+  session.on('signal', (acceptSig) => acceptSig?.());
+  session.on('shell', (acceptShell) => {
+    const channel = acceptShell();
+    runStatusScreen(conn, channel, now, () => {});
+  });
+  session.on('exec', (acceptExec, _rejectExec, info) => {
+    logger.info({ conn: conn.id, command: info.command.slice(0, 200) }, 'exec refused');
+    const channel = acceptExec();
+    channel.stderr.write(NO_COMMANDS);
+    channel.exit(1);
+    channel.end();
+  });
+  session.on('subsystem', (acceptSub, _rejectSub, info) => {
+    logger.info({ conn: conn.id, subsystem: info.name }, 'subsystem refused');
+    const channel = acceptSub();
+    channel.stderr.write(NO_COMMANDS);
+    channel.exit(1);
+    channel.end();
+  });
+}
