@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 
 /** A redis-server this test started on a free loopback port. */
 export interface RedisHandle {
-  /** `redis://[:password@]127.0.0.1:<port>` */
+  /** `redis://[:password@]127.0.0.1:<port>` (`rediss://` with `tls`) */
   url: string;
   port: number;
   /** Stops the server and removes its data directory. */
@@ -22,6 +23,8 @@ export interface RedisOptions {
   password?: string;
   /** Append-only file in a temp dir, so data survives `restart()`. Default off (no persistence). */
   persistent?: boolean;
+  /** Serve TLS only (`rediss://`), with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
   /** Binary; defaults to $REDIS_SERVER_BIN, then `redis-server` on PATH. */
   bin?: string;
 }
@@ -38,13 +41,16 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves once the server answers a PING (or -NOAUTH, which also proves it is up). */
-async function waitForRedis(port: number, timeoutMs: number): Promise<void> {
+async function waitForRedis(port: number, timeoutMs: number, tls: boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1');
+      // The readiness probe only needs an answer, not a verified peer.
+      const sock: Socket = tls
+        ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+        : connect(port, '127.0.0.1');
       sock.setTimeout(500);
-      sock.once('connect', () => sock.write('PING\r\n'));
+      sock.once(tls ? 'secureConnect' : 'connect', () => sock.write('PING\r\n'));
       sock.once('data', (d) => {
         sock.destroy();
         resolve(/^(\+PONG|-NOAUTH)/.test(d.toString()));
@@ -78,7 +84,21 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisHandle> 
   process.once('exit', killOnExit);
 
   const launch = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+    const listen = opts.tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          opts.tls.certFile,
+          '--tls-key-file',
+          opts.tls.keyFile,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(port)];
+    const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--dir', dir];
     args.push('--appendonly', opts.persistent ? 'yes' : 'no');
     if (opts.persistent) args.push('--appendfsync', 'always');
     if (opts.password) args.push('--requirepass', opts.password);
@@ -88,7 +108,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisHandle> 
       proc.once('exit', (code) => reject(new Error(`redis-server exited early with ${code}`))),
     );
     failed.catch(() => {});
-    await Promise.race([waitForRedis(port, 10_000), failed]);
+    await Promise.race([waitForRedis(port, 10_000, opts.tls !== undefined), failed]);
   };
   const kill = async () => {
     const proc = child;
@@ -101,7 +121,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisHandle> 
   await launch();
   const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : '';
   return {
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${opts.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     port,
     kill,
     async restart() {

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RedisHandle, startRedis } from '../../../test/kit/redis.js';
 import { createStore } from './create.js';
@@ -77,6 +81,51 @@ describe('redis store connection', () => {
       await store.close();
     }
   });
+});
+
+test('speaks TLS to a rediss:// server and verifies it against ca_file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'drawbridge-redis-tls-'));
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  const made = spawnSync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
+  assert.equal(made.status, 0, String(made.stderr));
+  const redis = await startRedis({ tls: { certFile, keyFile } });
+  try {
+    assert.ok(redis.url.startsWith('rediss://'));
+    const store = await createStore({
+      type: 'redis',
+      connection: `${redis.url}?ca_file=${encodeURIComponent(certFile)}`,
+    });
+    await store.ping();
+    await store.set('drawbridge:tls:a', 'secret');
+    assert.equal(await store.get('drawbridge:tls:a'), 'secret');
+    await store.close();
+    // Without the CA the self-signed server must not be trusted.
+    const untrusted = await RedisStore.open({ connection: redis.url, connectWaitMs: 1000 });
+    await assert.rejects(untrusted.ping(), { code: ERR_REGISTRY_UNAVAILABLE });
+    await untrusted.close();
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('parses redis, rediss and redis+sentinel connection strings', () => {

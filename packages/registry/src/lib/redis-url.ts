@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ERR_REGISTRY_CONFIG, RegistryError } from '../errors.js';
 
 /** What a connection string says, independent of the Redis client library. */
@@ -100,6 +101,10 @@ export function parseRedisConnection(connection: string): RedisTarget {
     port,
     ...credentials(auth),
     db: dbNumber(url.pathname.slice(1)),
-    tls: url.protocol === 'rediss:' ? { servername: host, ca: readCa(url.searchParams) } : undefined,
+    // SNI carries names only (RFC 6066); the certificate is still checked against an IP address.
+    tls:
+      url.protocol === 'rediss:'
+        ? { servername: isIP(host) ? undefined : host, ca: readCa(url.searchParams) }
+        : undefined,
   };
 }
