@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpus, release, totalmem } from 'node:os';
 
 /** What the figures were measured on; they mean little without it. */
@@ -14,13 +14,10 @@ export interface MachineInfo {
 }
 
 function version(cmd: string, args: string[]): string {
-  try {
-    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return out.split('\n')[0]!.trim();
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return `${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n')[0]!.trim() || 'not installed';
-  }
+  // `ssh -V` prints to stderr and `wrk -v` exits 1, so read both streams whatever the status.
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error) return 'not installed';
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]!.trim();
 }
 
 export function machineInfo(): MachineInfo {

@@ -42,7 +42,7 @@ export function startTunnelClient(
  * `approve` does what Authorize does; the time from its start to the first 200 is the figure.
  */
 export async function signInTunnel(
-  t: Omit<DrawbridgeTarget, 'authorizeToFirst200Ms'>,
+  t: DrawbridgeTarget,
   approve: (userCode: string) => Promise<Session>,
 ): Promise<number> {
   const m = await t.ssh.waitFor(/user_code=([A-Za-z0-9_-]{22})/, 30_000);
@@ -66,29 +66,29 @@ export async function startAllInOne(
       nodeArgs: opts.nodeArgs,
     },
   );
-  const ssh = startTunnelClient(dir, setup, upstreamPort, 'aio');
-  const t = {
+  const t: DrawbridgeTarget & { child: NodeChild } = {
     key: opts.key ?? 'aio',
     label: opts.label ?? 'Drawbridge all-in-one',
     url: setup.routeUrl,
     connectHost: '127.0.0.1',
     connectPort: setup.httpsPort,
-    headers: {} as Record<string, string>,
-    gatewayPids: () => [child.pid, ...(ssh.child.pid ? [ssh.child.pid] : [])],
+    headers: {},
+    gatewayPids: () => [child.pid, ...(t.ssh.child.pid ? [t.ssh.child.pid] : [])],
     async stop() {
-      await ssh.stop();
+      await t.ssh.stop();
       await child.stop();
     },
     setup,
-    ssh,
+    ssh: startTunnelClient(dir, setup, upstreamPort, 'aio'),
     child,
-  } as const;
+    authorizeToFirst200Ms: Number.NaN,
+  };
   try {
     const identity = benchIdentity(setup.email);
-    const ms = await signInTunnel(t, (userCode) => child.call<Session>('approve', { userCode, identity }));
-    return { ...t, headers: t.headers, authorizeToFirst200Ms: ms };
+    t.authorizeToFirst200Ms = await signInTunnel(t, (userCode) => child.call<Session>('approve', { userCode, identity }));
+    return t;
   } catch (err) {
     await t.stop();
-    throw new Error(`${String(err)}\nssh: ${ssh.output}\ndrawbridge: ${child.output().slice(-3000)}`);
+    throw new Error(`${String(err)}\nssh: ${t.ssh.output}\ndrawbridge: ${child.output().slice(-3000)}`);
   }
 }
