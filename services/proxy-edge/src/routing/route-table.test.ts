@@ -38,6 +38,7 @@ test('matches exact hosts, wildcard hosts and path rules in config order', () =>
   assert.equal(t.hasHost('app.localhost'), true);
   assert.equal(t.match('a.wild.localhost', '/')?.key, 'wild');
   assert.equal(t.match('wild.localhost', '/'), undefined);
+  assert.equal(t.hasHost('a.wild.localhost'), true);
   assert.equal(t.match('other.localhost', '/'), undefined);
   assert.equal(t.hasHost('other.localhost'), false);
 });

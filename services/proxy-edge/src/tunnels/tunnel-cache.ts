@@ -92,6 +92,7 @@ export class TunnelCache {
   private readonly unsubscribe: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
+  private turn = 0;
 
   constructor(private readonly opts: TunnelCacheOptions) {}
 
@@ -205,7 +206,10 @@ export class TunnelCache {
     const now = this.opts.now();
     let best: TunnelEntry | undefined;
     let bestScore = Number.POSITIVE_INFINITY;
-    for (const e of list) {
+    // Start at a rotating offset so equally loaded tunnels take turns (sequential clients always see 0 outstanding).
+    const start = this.turn++ % list.length;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[(start + i) % list.length] as TunnelEntry;
       if (e === exclude) continue;
       // Bad and draining tunnels are still better than none: they may have recovered.
       const score = e.outstanding + (e.badUntil > now ? 1e9 : 0) + (e.draining ? 1e6 : 0);
