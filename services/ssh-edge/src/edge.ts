@@ -298,7 +298,8 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
     } catch (err) {
       logger.error({ err }, 'keeping previous SSH keys');
     }
-    void table.reevaluate(() => true, `config generation ${next.generation}`);
+    // After the current tick: an in-process authz subscribed to the same source recompiles first.
+    setImmediate(() => void table.reevaluate(() => true, `config generation ${next.generation}`));
   };
 
   const checkSession = async (conn: ConnectionState, why: string) => {
@@ -358,6 +359,10 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
             if (conn.sessionId === sessionId)
               endConnection(conn, sshMessageFor(new SshEdgeError(ERR_SESSION_ENDED, reason || 'revoked')));
           }
+        }),
+        // Another process's authz announces its reload: decisions asked before it may be stale.
+        ctx.bus.subscribe('config.reloaded', ({ generation }) => {
+          void table.reevaluate(() => true, `authz reloaded generation ${generation}`);
         }),
         ctx.bus.subscribe('session.changed', ({ sessionId }) => {
           for (const conn of connections)
