@@ -9,7 +9,7 @@ export const DEFAULT_DATA_PLANE_CONNECT_TIMEOUT_MS = 5_000;
 const TOKEN_TTL_SECONDS = 60;
 
 /**
- * Opens a byte stream to the service behind `tunnel` on another process: `CONNECT <bindHost>:<bindPort>`
+ * Opens a byte stream to the service behind `tunnel` on another process: `CONNECT <tunnel id>:0`
  * to the ssh-edge's data-plane listener, authorized by a data-plane token whose `sub` names the tunnel.
  */
 export async function connectThroughDataPlane(
@@ -24,7 +24,8 @@ export async function connectThroughDataPlane(
     TOKEN_TTL_SECONDS,
   );
   const { host, port } = parseAddress(tunnel.dataPlaneAddress);
-  const target = `${tunnel.bindHost}:${tunnel.bindPort}`;
+  // ssh-edge's data plane names the tunnel in the CONNECT target; the token's `sub` must match it.
+  const target = `${tunnel.id}:0`;
   return new Promise<Socket>((resolve, reject) => {
     const fail = (message: string, cause?: unknown) =>
       reject(
