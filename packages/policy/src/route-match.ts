@@ -109,7 +109,9 @@ export function findTunnelRoute<R extends RouteLike>(
     for (const entry of list) {
       const r = entry.route;
       if (r.upstream_tunnel === undefined) continue;
-      if (bindPort === 0 || bindPort === r.fromPort) return r;
+      // `ssh -R host:443:…` names the scheme's port even when the public listener is elsewhere (:8443).
+      const schemePort = r.fromScheme === 'http' ? 80 : 443;
+      if (bindPort === 0 || bindPort === schemePort || bindPort === r.fromPort) return r;
     }
   }
   return undefined;
