@@ -59,5 +59,6 @@ serveParent(
     },
     stop,
     ping: () => randomId(),
+    clock: () => Number(process.hrtime.bigint() / 1000n),
   },
 );

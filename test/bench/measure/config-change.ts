@@ -43,7 +43,13 @@ export async function measureConfigChanges(t: DrawbridgeTarget, attempts: number
       // Let the watcher settle so the next write is a separate reload.
       await new Promise((r) => setTimeout(r, 300));
     }
-    out.push({ what: c.broken, target: t.key, ms: broken.length ? median(broken) : undefined, samples: broken, note });
+    out.push({
+      what: c.broken,
+      target: t.key,
+      ms: broken.length ? median(broken) : undefined,
+      samples: broken,
+      note,
+    });
     out.push({ what: c.fixed, target: t.key, ms: fixed.length ? median(fixed) : undefined, samples: fixed });
   }
   return out;

@@ -3,7 +3,9 @@ import { CONCURRENCIES } from '../measure/matrix.js';
 import type { BenchReport } from './types.js';
 
 const fmt = (v: number | undefined, digits = 0) =>
-  v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  v === undefined || !Number.isFinite(v)
+    ? '—'
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const x = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '—');
 
 interface Row {
@@ -25,7 +27,10 @@ const ROWS: Row[] = [
 
 function matrixTable(r: BenchReport): string[] {
   const keys = ['direct', 'openssh', 'aio', 'dist'].filter((k) => r.medians[k]);
-  const head = ['', ...keys.flatMap((k) => (k === 'aio' || k === 'dist' ? [r.labels[k]!, '÷ OpenSSH'] : [r.labels[k]!]))];
+  const head = [
+    '',
+    ...keys.flatMap((k) => (k === 'aio' || k === 'dist' ? [r.labels[k]!, '÷ OpenSSH'] : [r.labels[k]!])),
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   for (const row of ROWS) {
     const base = r.medians.openssh?.[row.metric] ?? Number.NaN;
@@ -38,12 +43,17 @@ function matrixTable(r: BenchReport): string[] {
   const errs = keys
     .map((k) => [k, CONCURRENCIES.reduce((s, c) => s + (r.medians[k]?.[`errors@${c}`] ?? 0), 0)] as const)
     .filter(([, n]) => n > 0);
-  if (errs.length) lines.push('', `Runs with non-2xx answers or socket errors (median count): ${errs.map(([k, n]) => `${r.labels[k]} ${n}`).join(', ')}.`);
+  if (errs.length)
+    lines.push(
+      '',
+      `Runs with non-2xx answers or socket errors (median count): ${errs.map(([k, n]) => `${r.labels[k]} ${n}`).join(', ')}.`,
+    );
   return lines;
 }
 
 type Verdict = 'met' | 'not met' | 'not measured';
-const verdict = (ok: boolean | undefined): Verdict => (ok === undefined ? 'not measured' : ok ? 'met' : 'not met');
+const verdict = (ok: boolean | undefined): Verdict =>
+  ok === undefined ? 'not measured' : ok ? 'met' : 'not met';
 const defined = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : undefined);
 
 function targetRows(r: BenchReport): string[] {
@@ -57,15 +67,33 @@ function targetRows(r: BenchReport): string[] {
   const cfg = r.timings.find((t) => t.what === 'config-403' && t.target === 'aio')?.ms;
   const f = r.fleet;
   const rows: [string, string, Verdict][] = [
-    ['Small requests c=64, all-in-one ≥ 0.6× OpenSSH', rps === undefined ? '—' : x(rps), verdict(rps === undefined ? undefined : rps >= 0.6)],
+    [
+      'Small requests c=64, all-in-one ≥ 0.6× OpenSSH',
+      rps === undefined ? '—' : x(rps),
+      verdict(rps === undefined ? undefined : rps >= 0.6),
+    ],
     [
       'p50 at c=1 ≤ 1.5× OpenSSH + 0.3 ms',
-      p50a === undefined || p50s === undefined ? '—' : `${p50a.toFixed(2)} ms vs limit ${(1.5 * p50s + 0.3).toFixed(2)} ms`,
+      p50a === undefined || p50s === undefined
+        ? '—'
+        : `${p50a.toFixed(2)} ms vs limit ${(1.5 * p50s + 0.3).toFixed(2)} ms`,
       verdict(p50a === undefined || p50s === undefined ? undefined : p50a <= 1.5 * p50s + 0.3),
     ],
-    ['100 MiB download ≥ 0.7× OpenSSH', dl === undefined ? '—' : x(dl), verdict(dl === undefined ? undefined : dl >= 0.7)],
-    ['Authorize → first 200 ≤ 300 ms', auth === undefined ? '—' : `${fmt(auth)} ms`, verdict(auth === undefined ? undefined : auth <= 300)],
-    ['Config write → 403 ≤ 1 s', cfg === undefined ? '—' : `${fmt(cfg)} ms`, verdict(cfg === undefined ? undefined : cfg <= 1000)],
+    [
+      '100 MiB download ≥ 0.7× OpenSSH',
+      dl === undefined ? '—' : x(dl),
+      verdict(dl === undefined ? undefined : dl >= 0.7),
+    ],
+    [
+      'Authorize → first 200 ≤ 300 ms',
+      auth === undefined ? '—' : `${fmt(auth)} ms`,
+      verdict(auth === undefined ? undefined : auth <= 300),
+    ],
+    [
+      'Config write → 403 ≤ 1 s',
+      cfg === undefined ? '—' : `${fmt(cfg)} ms`,
+      verdict(cfg === undefined ? undefined : cfg <= 1000),
+    ],
     [
       '≥ 10,000 idle tunnels on one ssh-edge',
       f ? `${fmt(f.held)} of ${fmt(f.attempted)} attempted` : '—',
@@ -108,7 +136,7 @@ export function renderMarkdown(r: BenchReport): string {
     '- **Drawbridge all-in-one**: HTTPS (TLS terminated by proxy-edge, session cookie opened and authz evaluated per request) → ssh-edge → the stock `ssh -R hello.localhost:443:…` client → the service; `startServices` in one Node process with the config `drawbridge init` writes (file registry, in-process bus).',
     '- **Drawbridge distributed**: the same through separate authz, authn, ssh-edge and proxy-edge processes with Redis (registry) and NATS (bus); proxy-edge reaches the tunnel over the CONNECT data plane.',
     '',
-    'Load: `wrk` (`-t2`, one thread at c=1) against `/`; bulk: `curl` download of the service\'s generated body and upload (PUT) to its sink. ' +
+    "Load: `wrk` (`-t2`, one thread at c=1) against `/`; bulk: `curl` download of the service's generated body and upload (PUT) to its sink. " +
       'CPU: user+sys seconds of the gateway processes (sshd and its per-connection children, or the Drawbridge processes incl. Redis and NATS, plus the `ssh` client in both cases) from `/proc/<pid>/stat` around the c=64 run, per 10,000 requests. ' +
       'Ratios are Drawbridge ÷ OpenSSH in the same run (for latency and CPU lower is better, for the rest higher is better).',
     '',
@@ -126,7 +154,7 @@ export function renderMarkdown(r: BenchReport): string {
     ),
     '',
     'authorize = from the Authorize approval of a waiting `ssh -R` sign-in to the first 200 through the new tunnel (polled every 2 ms). ' +
-      'config-403 = from rewriting config.yaml (write + rename, as `sed -i` does) with the route policy\'s email broken to the first 403; config-200 = the fix back to the first 200; ' +
+      "config-403 = from rewriting config.yaml (write + rename, as `sed -i` does) with the route policy's email broken to the first 403; config-200 = the fix back to the first 200; " +
       'ssh-policy-503 / ssh-policy-200 = the same for the `upstream_tunnel.ssh_policy` email (tunnel detached → 503, re-attached → 200).',
     '',
   ];
@@ -140,7 +168,9 @@ export function renderMarkdown(r: BenchReport): string {
       `| ${fmt(f.attempted)} | ${fmt(f.held)} | ${fmt(f.registered)} | ${fmt(f.connectSeconds, 1)} s | ${fmt(f.rssBaselineMiB, 1)} MiB | ${fmt(f.rssPerTunnelKiB, 1)} KiB | ${fmt(f.heapPerTunnelKiB, 1)} KiB |`,
       '',
       f.method,
-      ...(f.failures.length ? ['', `Failures (first distinct): ${f.failures.map((s) => `\`${s}\``).join('; ')}`] : []),
+      ...(f.failures.length
+        ? ['', `Failures (first distinct): ${f.failures.map((s) => `\`${s}\``).join('; ')}`]
+        : []),
       '',
     );
   }

@@ -85,7 +85,9 @@ export async function startAllInOne(
   };
   try {
     const identity = benchIdentity(setup.email);
-    t.authorizeToFirst200Ms = await signInTunnel(t, (userCode) => child.call<Session>('approve', { userCode, identity }));
+    t.authorizeToFirst200Ms = await signInTunnel(t, (userCode) =>
+      child.call<Session>('approve', { userCode, identity }),
+    );
     return t;
   } catch (err) {
     await t.stop();
