@@ -396,6 +396,8 @@ export interface ComposeStackOptions {
   readyTimeoutMs?: number;
   /** Print every replica's output to stderr as it comes. */
   verbose?: boolean;
+  /** Start only these compose services (default: every Drawbridge service). */
+  only?: string[];
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -429,7 +431,15 @@ function portFromEnv(r: ReplicaPlan, name: string): number | undefined {
  */
 export async function startComposeStack(opts: ComposeStackOptions = {}): Promise<ComposeStack> {
   const compose = readComposeFile();
-  const missing = missingEntryPoints(compose, opts.useDist);
+  const selected: ComposeFile = opts.only
+    ? {
+        ...compose,
+        services: Object.fromEntries(
+          Object.entries(compose.services).filter(([n]) => opts.only?.includes(n)),
+        ),
+      }
+    : compose;
+  const missing = missingEntryPoints(selected, opts.useDist);
   if (missing.length > 0)
     throw new Error(`compose services are not runnable yet: missing ${missing.join(', ')}`);
 
@@ -464,6 +474,7 @@ export async function startComposeStack(opts: ComposeStackOptions = {}): Promise
     const idpUrl = adjustConfigForLoopback(configDir, plan, opts.drainGrace ?? '2s');
 
     for (const r of plan.replicas) {
+      if (opts.only && !opts.only.includes(r.service)) continue;
       const child = spawn(r.command, r.args, {
         cwd: r.cwd,
         env: { ...process.env, ...r.env },
