@@ -88,6 +88,24 @@ export async function startUpstream(): Promise<{
   const seen: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    const bytes = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
+    if (bytes) {
+      // Streams N bytes with backpressure, never holding more than one chunk.
+      let left = Number(bytes[1]);
+      const chunk = Buffer.alloc(64 * 1024, 97);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(left) });
+      const pump = () => {
+        while (left > 0) {
+          const n = Math.min(left, chunk.length);
+          left -= n;
+          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n)))
+            return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
     if (req.url === '/sse') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: one\n\n');
@@ -200,6 +218,7 @@ export async function startHarness(
   const bus = new Bus({ transport: new InProcessTransport(), sharedSecret: SECRET, origin: 'test' });
   const ctx: ServiceContext = { config, logger, registry, bus, instanceId: 'test', now: Date.now };
   const dialers = new Map<string, TunnelDialer>();
+  const heartbeats: NodeJS.Timeout[] = [];
   const edge = createProxyEdge(ctx, {
     authz: engineAuthz(config),
     authenticateUrl: () => 'http://127.0.0.1:9',
@@ -237,6 +256,11 @@ export async function startHarness(
         requests: 0,
       };
       await registry.putTunnel(tunnel);
+      // Heartbeat as ssh-edge does, so the record outlives the registry's 15 s TTL while attached.
+      const beat = setInterval(() => {
+        void registry.getTunnel(id).then((t) => t && registry.putTunnel({ ...t, heartbeatAt: Date.now() }));
+      }, 5_000);
+      heartbeats.push(beat);
       await bus.publish('tunnel.attached', { tunnel });
       return tunnel;
     },
@@ -273,6 +297,7 @@ export async function startHarness(
       return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
     },
     async close() {
+      for (const t of heartbeats) clearInterval(t);
       await client.close();
       await edge.stop({ graceMs: 100 });
       config.close();
