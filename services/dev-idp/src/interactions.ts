@@ -1,3 +1,4 @@
+/// <reference path="./oidc-provider.d.ts" />
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@drawbridge/log';
 import type { Provider } from 'oidc-provider';
