@@ -1,7 +1,7 @@
 // `npm run bench`: Drawbridge side by side with OpenSSH's own reverse forwarding, on loopback.
 // Flags: --quick (≈2 min smoke), --soak (10 min churn), --only=direct,openssh,aio,dist, --no-profile, --no-write.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Session } from '@drawbridge/protocol';
 import { tempDir } from '../kit/index.js';
 import { REPO_ROOT, startNodeChild } from './lib/child.js';
@@ -157,12 +157,10 @@ try {
     join(artifacts, 'report.json'),
     JSON.stringify(report, (k, v) => (v instanceof Set ? [...v] : v), 1),
   );
-  if (opts.outFile && (report.options.mode === 'soak' || Object.keys(report.medians).length > 0)) {
-    writeFileSync(
-      join(REPO_ROOT, opts.mode === 'soak' ? opts.outFile.replace(/\.md$/, '-SOAK.md') : opts.outFile),
-      md,
-    );
-  }
+  // The soak has its own report; BENCHMARKS.md keeps the side-by-side figures.
+  if (opts.mode === 'soak') writeFileSync(join(artifacts, 'soak.md'), md);
+  else if (opts.outFile && Object.keys(report.medians).length > 0)
+    writeFileSync(resolve(REPO_ROOT, opts.outFile), md);
   log(`\n${md}`);
   log(`done in ${report.durationSeconds.toFixed(0)} s`);
 }
