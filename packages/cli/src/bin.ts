@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { runConfigCheck } from './commands/config-check.js';
 import { runInit } from './commands/init.js';
-import { runStart } from './commands/start.js';
 import { runOperator } from './commands/operator.js';
+import { runStart } from './commands/start.js';
 
 const HELP = `drawbridge — identity-aware HTTPS gateway for plain ssh -R tunnels
 

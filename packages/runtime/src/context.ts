@@ -27,7 +27,12 @@ export async function createContext(opts: ContextOptions): Promise<ServiceContex
     logger,
   });
   const registry = new Registry(store);
-  const bus = await createBus({ natsUrl: c.nats_url, sharedSecret: c.shared_secret, origin: `${opts.name}@${instanceId}`, logger });
+  const bus = await createBus({
+    natsUrl: c.nats_url,
+    sharedSecret: c.shared_secret,
+    origin: `${opts.name}@${instanceId}`,
+    logger,
+  });
   return { config, logger, registry, bus, instanceId, now: Date.now };
 }
 

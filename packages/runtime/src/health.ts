@@ -1,10 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Service } from './service.js';
 import { parseAddress } from './address.js';
+import type { Service } from './service.js';
 
 /** `/healthz` (process alive) and `/readyz` (every service ready) on the internal health port. */
-export async function startHealthServer(address: string, services: Service[], extra?: (path: string) => Promise<{ status: number; body: string; type?: string } | undefined>): Promise<{ server: Server; port: number; draining: { value: boolean } }> {
+export async function startHealthServer(
+  address: string,
+  services: Service[],
+  extra?: (path: string) => Promise<{ status: number; body: string; type?: string } | undefined>,
+): Promise<{ server: Server; port: number; draining: { value: boolean } }> {
   const draining = { value: false };
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -13,7 +17,9 @@ export async function startHealthServer(address: string, services: Service[], ex
       return;
     }
     if (path === '/readyz') {
-      const states = await Promise.all(services.map(async (s) => [s.name, await s.ready().catch(() => false)] as const));
+      const states = await Promise.all(
+        services.map(async (s) => [s.name, await s.ready().catch(() => false)] as const),
+      );
       const ok = !draining.value && states.every(([, r]) => r);
       res
         .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })

@@ -12,7 +12,11 @@ export interface RunningServices {
  * Starts services in order, serves health checks, and on SIGTERM/SIGINT drains them in reverse
  * order within `ssh_drain_grace_period` before exiting.
  */
-export async function runServices(ctx: ServiceContext, services: Service[], opts: { handleSignals?: boolean } = {}): Promise<RunningServices> {
+export async function runServices(
+  ctx: ServiceContext,
+  services: Service[],
+  opts: { handleSignals?: boolean } = {},
+): Promise<RunningServices> {
   const c = ctx.config.current().config;
   for (const s of services) {
     await s.start();

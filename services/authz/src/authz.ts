@@ -61,6 +61,11 @@ export function createAuthz(opts: AuthzOptions): Authz {
     try {
       engine = build(next);
       logger.info({ generation: next.generation, routes: next.config.routes.length }, 'policies compiled');
+      // Edges in other processes re-evaluate tunnels and drop cached decisions when they hear this;
+      // their own file watchers may fire before ours, so our announcement is what they can trust.
+      opts.bus?.publish('config.reloaded', { generation: next.generation, source: 'authz' }).catch((err) => {
+        logger.warn({ err }, 'could not announce config reload');
+      });
     } catch (err) {
       const issues = err instanceof PolicyError ? err.issues : undefined;
       logger.error(

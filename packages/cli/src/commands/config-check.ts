@@ -8,11 +8,17 @@ export function runConfigCheck(path: string): number {
     for (const w of loaded.warnings) console.warn(`warning: ${w}`);
     console.log(`${loaded.file}: OK`);
     console.log(`  https ${c.address}   ssh ${c.ssh_address}   authenticate ${c.authenticate_service_url}`);
-    console.log(`  registry ${c.databroker_storage_type}   bus ${c.nats_url ?? 'in-process'}   tunnels ${c.runtime_flags.ssh_upstream_tunnel ? 'enabled' : 'DISABLED (runtime_flags.ssh_upstream_tunnel)'}`);
+    console.log(
+      `  registry ${c.databroker_storage_type}   bus ${c.nats_url ?? 'in-process'}   tunnels ${c.runtime_flags.ssh_upstream_tunnel ? 'enabled' : 'DISABLED (runtime_flags.ssh_upstream_tunnel)'}`,
+    );
     console.log(`  ${c.routes.length} route(s):`);
     for (const r of c.routes) {
       const to = r.isTunnel ? 'ssh -R tunnel' : r.toUrls.join(', ');
-      const ssh = r.isTunnel ? (r.upstream_tunnel?.ssh_policy === undefined ? ', no ssh_policy (nobody may publish)' : ', ssh_policy set') : '';
+      const ssh = r.isTunnel
+        ? r.upstream_tunnel?.ssh_policy === undefined
+          ? ', no ssh_policy (nobody may publish)'
+          : ', ssh_policy set'
+        : '';
       console.log(`    ${r.from} -> ${to}${r.policy === undefined ? ', no policy' : ', policy set'}${ssh}`);
     }
     return 0;

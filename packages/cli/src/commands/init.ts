@@ -1,4 +1,4 @@
-import { initDevSetup, type InitOptions } from '../init/init.js';
+import { type InitOptions, initDevSetup } from '../init/init.js';
 
 /** `drawbridge init`: writes the development setup and says what to do next. */
 export function runInit(opts: InitOptions): number {

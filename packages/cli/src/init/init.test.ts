@@ -21,13 +21,21 @@ test('init writes a setup that loads, with private keys 0600 that OpenSSH reads'
     assert.equal(c.dev_idp?.users[0]?.email, 'bob@example.org');
     assert.equal(setup.sshCommand, 'ssh -R hello.localhost:443:localhost:3000 -N localhost -p 2222');
 
-    for (const f of [c.ssh_user_ca_key_file!, ...c.ssh_host_key_files, c.certificate_key_file!, setup.configFile]) {
+    for (const f of [
+      c.ssh_user_ca_key_file!,
+      ...c.ssh_host_key_files,
+      c.certificate_key_file!,
+      setup.configFile,
+    ]) {
       assert.equal(statSync(f).mode & 0o777, 0o600, `${f} must be 0600`);
     }
     const types = c.ssh_host_key_files.map((f) => execFileSync('ssh-keygen', ['-l', '-f', f]).toString());
     assert.match(types.join(''), /\(ED25519\)[\s\S]*\(RSA\)[\s\S]*\(ECDSA\)/);
     // ssh-keygen -y only succeeds on a private key it can parse.
-    assert.match(execFileSync('ssh-keygen', ['-y', '-f', c.ssh_user_ca_key_file!]).toString(), /^ssh-ed25519 /);
+    assert.match(
+      execFileSync('ssh-keygen', ['-y', '-f', c.ssh_user_ca_key_file!]).toString(),
+      /^ssh-ed25519 /,
+    );
 
     const cert = new X509Certificate(readFileSync(c.certificate_file!));
     assert.match(cert.subjectAltName ?? '', /DNS:\*\.localhost/);

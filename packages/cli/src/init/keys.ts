@@ -16,8 +16,14 @@ export function generateSshKey(type: SshKeyType, comment: string): SshKeyPair {
     type === 'ed25519'
       ? generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' })
       : type === 'rsa'
-        ? generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey.export({ type: 'pkcs1', format: 'pem' })
-        : generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'sec1', format: 'pem' });
+        ? generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey.export({
+            type: 'pkcs1',
+            format: 'pem',
+          })
+        : generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+            type: 'sec1',
+            format: 'pem',
+          });
   const key = sshpk.parsePrivateKey(pem.toString(), 'pem');
   key.comment = comment;
   return {

@@ -13,7 +13,11 @@ export function generateDevCertificate(hosts: string[]): { cert: string; key: st
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
-        altNames: [...names.map((value) => ({ type: 2, value })), { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }],
+        altNames: [
+          ...names.map((value) => ({ type: 2, value })),
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
       },
     ],
   });
