@@ -315,18 +315,45 @@ test('the CI token exchange turns an IdP ID token into a certificate and refuses
   assert.equal(((await bad.json()) as { error: string }).error, 'DRAWBRIDGE_TOKEN_EXCHANGE_DENIED');
 });
 
+test('sessions are refreshed with the refresh token before the ID token expires, and end when refresh fails', async () => {
+  const reg = stack.ctx.registry;
+  const b = new TestBrowser();
+  await signInFresh(b, `${stack.authUrl}/.pomerium/`);
+  const all = (await reg.listSessions()).sort((x, y) => y.createdAt - x.createdAt);
+  const s = all.find((x) => x.refreshToken && !revoked.includes(x.id) && x.origin === 'browser');
+  assert.ok(s?.refreshToken, 'the dev IdP issued a refresh token');
+  await reg.putSession({ ...s, idTokenExpiresAt: Date.now() + 1000 });
+  await stack.authn.sweepSessions();
+  const refreshed = await reg.getSession(s.id);
+  assert.ok(refreshed, 'session still live after refresh');
+  assert.notEqual(refreshed.idToken, s.idToken);
+  assert.ok((refreshed.idTokenExpiresAt ?? 0) > Date.now() + 60_000);
+
+  const before = revoked.length;
+  await reg.putSession({
+    ...refreshed,
+    refreshToken: 'not-a-valid-refresh-token',
+    idTokenExpiresAt: Date.now() + 1000,
+  });
+  await stack.authn.sweepSessions();
+  assert.equal(await reg.getSession(s.id), undefined);
+  assert.equal(revoked.length, before + 1);
+  assert.equal(revoked.at(-1), s.id);
+});
+
 test('the user info page shows the identity; sign-out ends the session everywhere and goes through the IdP logout', async () => {
   const info = await browser.fetch(`${stack.authUrl}/.pomerium/`);
   assert.equal(info.status, 200);
   assert.ok(info.body.includes(USER.email));
   assert.match(info.body, /Active tunnels/);
   const sessionsBefore = (await stack.ctx.registry.listSessions()).length;
+  const revokedBefore = revoked.length;
   const out = await browser.fetch(`${stack.authUrl}/.pomerium/sign_out`);
   assert.equal(out.status, 302);
   assert.ok(out.location?.startsWith(`${stack.issuer}/session/end`), out.location);
   assert.equal(browser.cookies('authenticate.localhost').get('_pomerium'), undefined);
   assert.equal((await stack.ctx.registry.listSessions()).length, sessionsBefore - 1);
-  assert.equal(revoked.length, 1);
+  assert.equal(revoked.length, revokedBefore + 1);
   const again = await browser.fetch(`${stack.authUrl}/.pomerium/`);
   assert.equal(again.status, 302);
 });
