@@ -25,6 +25,7 @@ export {
   ERR_SIGNIN_USED,
   ERR_TOKEN_EXCHANGE_DENIED,
   ERR_USER_CA_INVALID,
+  ERR_USER_CA_PERMISSIONS,
   isAuthnError,
 } from './errors.js';
 export {

@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import sshpk from 'sshpk';
-import { AuthnError, ERR_USER_CA_INVALID } from '../errors.js';
+import { AuthnError, ERR_USER_CA_INVALID, ERR_USER_CA_PERMISSIONS } from '../errors.js';
 import { mpint, str } from '../lib/ssh-wire.js';
 
 /** The SSH user CA: signs certificate bodies and names its public key. */
@@ -89,8 +89,19 @@ export function userCaFromPrivateKey(text: string, source = 'ssh_user_ca_key_fil
 export async function loadUserCa(file: string): Promise<UserCa> {
   let text: string;
   try {
+    // Whoever can read the CA key can mint certificates for anyone: refuse it as sshd refuses keys.
+    const mode = (await stat(file)).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new AuthnError(
+        ERR_USER_CA_PERMISSIONS,
+        'User CA key exposed',
+        `ssh_user_ca_key_file ${file} is accessible by group or others (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 ${file}`,
+        { details: { file, mode } },
+      );
+    }
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof AuthnError) throw err;
     throw new AuthnError(
       ERR_USER_CA_INVALID,
       'User CA key missing',
