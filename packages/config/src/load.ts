@@ -64,7 +64,24 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
       }),
     );
   }
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // The yaml library throws plain errors here (an alias with no anchor, an alias bomb).
+    throw new ConfigError(
+      ERR_CONFIG_INVALID,
+      [
+        {
+          file,
+          path: '',
+          message: `YAML error: ${(err as Error).message.split('\n')[0]}`,
+          hint: 'define each &anchor before its *alias, and do not nest aliases deeply',
+        },
+      ],
+      { cause: err },
+    );
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(ERR_CONFIG_INVALID, [
       { file, path: '', line: 1, message: 'the config must be a YAML mapping of keys to values' },
