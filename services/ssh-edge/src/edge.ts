@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import {
   type AddressInfo,
@@ -16,7 +16,13 @@ import { parseCaKeys } from './auth/certificate.js';
 import { SigninWaiter } from './auth/signin-waiter.js';
 import { createLocalDialer } from './data-plane/dial.js';
 import { createDataPlaneServer } from './data-plane/listener.js';
-import { ERR_EDGE_DRAINING, ERR_SESSION_ENDED, ERR_SSH_EDGE_OPTIONS, SshEdgeError } from './errors.js';
+import {
+  ERR_EDGE_DRAINING,
+  ERR_KEY_PERMISSIONS,
+  ERR_SESSION_ENDED,
+  ERR_SSH_EDGE_OPTIONS,
+  SshEdgeError,
+} from './errors.js';
 import { handleForwardRequest } from './forwarding/requests.js';
 import { TunnelTable } from './forwarding/tunnels.js';
 import { DISCONNECT_TOO_MANY_CONNECTIONS, disconnectWithMessage } from './lib/disconnect.js';
@@ -47,6 +53,22 @@ export interface SshEdgeDeps {
   authz: AuthzApi;
 }
 
+/** A private key others can read is a leaked key: refuse it, as sshd does, before using it. */
+function assertOwnerOnly(file: string, what: string): void {
+  let mode: number;
+  try {
+    mode = statSync(file).mode & 0o777;
+  } catch {
+    return; // the read that follows reports a missing file
+  }
+  if ((mode & 0o077) === 0) return;
+  throw new SshEdgeError(
+    ERR_KEY_PERMISSIONS,
+    `${what} ${file} is accessible by group or others (mode ${mode.toString(8).padStart(4, '0')}); run chmod 600 ${file}`,
+    { details: { file, mode } },
+  );
+}
+
 function loadHostKeys(files: string[]): Buffer[] {
   if (files.length === 0) {
     throw new SshEdgeError(
@@ -55,6 +77,7 @@ function loadHostKeys(files: string[]): Buffer[] {
     );
   }
   return files.map((f) => {
+    assertOwnerOnly(f, 'SSH host key');
     try {
       return readFileSync(f);
     } catch (err) {
@@ -69,8 +92,20 @@ function loadHostKeys(files: string[]): Buffer[] {
 
 function loadCaKeys(file: string | undefined): sshpk.Key[] {
   if (!file) return [];
+  let text: string;
   try {
-    return parseCaKeys(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SshEdgeError(
+      ERR_SSH_EDGE_OPTIONS,
+      `cannot read ssh_user_ca_key_file ${file}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  // Only the public half is used here, but a private CA key must still be owner-only.
+  if (/PRIVATE KEY-----/.test(text)) assertOwnerOnly(file, 'SSH user CA key (ssh_user_ca_key_file)');
+  try {
+    return parseCaKeys(text);
   } catch (err) {
     throw new SshEdgeError(
       ERR_SSH_EDGE_OPTIONS,

@@ -22,6 +22,8 @@ export const ERR_SIGNIN_EXPIRED = 'DRAWBRIDGE_SIGNIN_EXPIRED';
 export const ERR_SESSION_ENDED = 'DRAWBRIDGE_SSH_SESSION_ENDED';
 /** The edge is draining (SIGTERM) and takes no new work. */
 export const ERR_EDGE_DRAINING = 'DRAWBRIDGE_SSH_EDGE_DRAINING';
+/** A host key or user CA private key file is readable by group or others; `chmod 600` it. */
+export const ERR_KEY_PERMISSIONS = 'DRAWBRIDGE_SSH_KEY_PERMISSIONS';
 /** A bad option passed to `createSshEdge` (unreadable host key, CA key, address). */
 export const ERR_SSH_EDGE_OPTIONS = 'DRAWBRIDGE_SSH_EDGE_OPTIONS';
 

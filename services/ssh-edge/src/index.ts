@@ -2,6 +2,7 @@ export { createSshEdge, type SshEdge, type SshEdgeDeps } from './edge.js';
 export {
   ERR_CHANNEL_FAILED,
   ERR_EDGE_DRAINING,
+  ERR_KEY_PERMISSIONS,
   ERR_LIMIT_REACHED,
   ERR_ROUTE_NOT_FOUND,
   ERR_SESSION_ENDED,
