@@ -19,7 +19,7 @@ function collect(dir, out) {
   return out;
 }
 
-const files = roots.flatMap((r) => collect(r, [])).sort();
+const files = roots.flatMap((r) => (statSync(r).isDirectory() ? collect(r, []) : [r])).sort();
 if (files.length === 0) {
   console.log('no test files below', roots.join(' '));
   process.exit(0);

@@ -26,7 +26,11 @@ before(async () => {
   gateway = new NodeProcess([join(ROOT, 'packages/cli/bin/drawbridge.mjs'), 'start', '--config', setup.dir], {
     logFile: join(ARTIFACTS, 'all-in-one-gateway.log'),
   });
-  await waitUntil(() => /ssh -R/.test(gateway.output) || !gateway.running, 30_000, 'drawbridge start to print the ssh command');
+  await waitUntil(
+    () => /ssh -R/.test(gateway.output) || !gateway.running,
+    30_000,
+    'drawbridge start to print the ssh command',
+  );
   if (!gateway.running) throw new Error(`drawbridge start exited:\n${gateway.output}`);
 });
 
@@ -35,7 +39,9 @@ after(async () => {
   tmp?.cleanup();
 });
 
-test('all-in-one: the README walkthrough works end to end with OpenSSH and Chromium', { timeout: 120_000 }, async () => {
+test('all-in-one: the README walkthrough works end to end with OpenSSH and Chromium', {
+  timeout: 120_000,
+}, async () => {
   const timings = await runWalkthrough({
     name: 'all-in-one',
     configFile: setup.configFile,

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
-import { launchBrowser, newClientKey, newContext, SshClient, startHelloService, waitUntil } from '../kit/index.js';
+import {
+  launchBrowser,
+  newClientKey,
+  newContext,
+  SshClient,
+  startHelloService,
+  waitUntil,
+} from '../kit/index.js';
 
 /** Where a running Drawbridge can be reached, however it was started. */
 export interface Topology {
@@ -17,11 +24,20 @@ export interface Topology {
   password: string;
   artifacts: string;
   workDir: string;
+  /** HTTP proxy the browser goes through (the test's balancer in front of several proxy-edges). */
+  browserProxy?: string;
 }
 
-const SIGN_IN = /Please sign in with oidc to continue[\r\n]+(https:\/\/\S+\/\.pomerium\/sign_in\?user_code=([A-Za-z0-9_-]{22}))/;
+const SIGN_IN =
+  /Please sign in with oidc to continue[\r\n]+(https:\/\/\S+\/\.pomerium\/sign_in\?user_code=([A-Za-z0-9_-]{22}))/;
 
-async function expectPage(page: Page, url: string, status: number, text: RegExp, timeoutMs = 5000): Promise<number> {
+async function expectPage(
+  page: Page,
+  url: string,
+  status: number,
+  text: RegExp,
+  timeoutMs = 5000,
+): Promise<number> {
   const started = Date.now();
   let last = '';
   await waitUntil(
@@ -55,18 +71,28 @@ export async function runWalkthrough(t: Topology): Promise<Record<string, number
   writeFileSync(knownHosts, '');
   const routeHost = new URL(t.routeUrl).hostname;
   const sshArgs = (port: number) => [
-    '-F', '/dev/null',
-    '-i', key,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'ServerAliveInterval=5',
-    '-R', `${routeHost}:443:localhost:${hello.port}`,
-    '-N', 'localhost', '-p', String(port),
+    '-F',
+    '/dev/null',
+    '-i',
+    key,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'ServerAliveInterval=5',
+    '-R',
+    `${routeHost}:443:localhost:${hello.port}`,
+    '-N',
+    'localhost',
+    '-p',
+    String(port),
   ];
-  const browser = await launchBrowser();
+  const browser = await launchBrowser({ proxy: t.browserProxy });
   const context = await newContext(browser);
   const page = await context.newPage();
-  const shot = (name: string) => page.screenshot({ path: join(t.artifacts, `${t.name}-${name}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: join(t.artifacts, `${t.name}-${name}.png`), fullPage: true });
   let ssh: SshClient | undefined;
   try {
     // Step 3: brand-new key, host key prompt, then the sign-in text and URL.
@@ -86,7 +112,9 @@ export async function runWalkthrough(t: Topology): Promise<Record<string, number
     const verifyText = await page.locator('body').innerText();
     assert.match(verifyText, new RegExp(t.email.replace('.', '\\.')));
     assert.match(verifyText, /SHA256:/);
-    const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${key}.pub`]).toString().split(' ')[1] as string;
+    const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${key}.pub`])
+      .toString()
+      .split(' ')[1] as string;
     assert.ok(verifyText.includes(fingerprint), `Verify Sign In shows the key ${fingerprint}`);
     await shot('verify-sign-in');
     const authorizedAt = Date.now();
@@ -105,7 +133,11 @@ export async function runWalkthrough(t: Topology): Promise<Record<string, number
     // Step 6: the route policy's email gets a typo → 403; restored → Hello world!
     sed(t.configFile, 's/^( {16}is: .*)/\\1.typo/');
     timings.routePolicyTo403 = await expectPage(page, t.routeUrl, 403, /.+/);
-    assert.match(await page.locator('body').innerText(), new RegExp(t.email.replace('.', '\\.')), '403 page names the user');
+    assert.match(
+      await page.locator('body').innerText(),
+      new RegExp(t.email.replace('.', '\\.')),
+      '403 page names the user',
+    );
     await shot('403');
     sed(t.configFile, 's/^( {16}is: .*)\\.typo$/\\1/');
     timings.routePolicyRestore = await expectPage(page, t.routeUrl, 200, /Hello world!/);
@@ -129,11 +161,16 @@ export async function runWalkthrough(t: Topology): Promise<Record<string, number
     ssh = new SshClient({ args: sshArgs(lastPort), pty: true });
     // A second edge has a host key of its own only if it was configured so; answer a prompt if one comes.
     const reconnectedAt = Date.now();
-    await waitUntil(async () => {
-      if (/continue connecting/.test(ssh?.output ?? '') && !/yes\r?\n/.test(ssh?.output ?? '')) ssh?.write('yes\n');
-      const res = await page.goto(t.routeUrl);
-      return res?.status() === 200 && /Hello world!/.test(await page.locator('body').innerText());
-    }, 10_000, 'Hello world! after reconnecting');
+    await waitUntil(
+      async () => {
+        if (/continue connecting/.test(ssh?.output ?? '') && !/yes\r?\n/.test(ssh?.output ?? ''))
+          ssh?.write('yes\n');
+        const res = await page.goto(t.routeUrl);
+        return res?.status() === 200 && /Hello world!/.test(await page.locator('body').innerText());
+      },
+      10_000,
+      'Hello world! after reconnecting',
+    );
     timings.reconnectTo200 = Date.now() - reconnectedAt;
     assert.doesNotMatch(ssh.output, /Please sign in/, 'the same key needs no browser');
     assert.ok(hello.requests() >= 4, 'every 200 came from the local service');

@@ -1,7 +1,9 @@
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 /** Debian's Chromium, headless, with the flags this sandbox needs, and `*.localhost` mapped to loopback. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(opts: { proxy?: string } = {}): Promise<Browser> {
+  // Chromium never proxies loopback names unless told to (`<-loopback>`); the balancer needs them.
+  const proxy = opts.proxy ? [`--proxy-server=${opts.proxy}`, '--proxy-bypass-list=<-loopback>'] : [];
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -14,6 +16,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--host-resolver-rules=MAP *.localhost 127.0.0.1, MAP localhost 127.0.0.1',
+      ...proxy,
     ],
   });
 }
