@@ -1,6 +1,7 @@
 // `npm run bench`: Drawbridge side by side with OpenSSH's own reverse forwarding, on loopback.
 // Flags: --quick (≈2 min smoke), --soak (10 min churn), --only=direct,openssh,aio,dist, --no-profile, --no-write.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Session } from '@drawbridge/protocol';
 import { tempDir } from '../kit/index.js';
@@ -23,6 +24,8 @@ import { startOpenSsh } from './targets/openssh.js';
 import type { Target } from './targets/target.js';
 
 const opts = parseOptions(process.argv.slice(2));
+// Every launcher (kit and bench) adds a kill-on-exit hook; there are legitimately more than ten.
+process.setMaxListeners(64);
 const log = (line: string) => console.log(line);
 const want = (k: string) => !opts.only || opts.only.has(k);
 const firstLine = (err: unknown) => String(err instanceof Error ? err.message : err).split('\n')[0]!;
@@ -152,6 +155,7 @@ try {
   for (const c of cleanups.reverse()) await c().catch((err) => console.error('cleanup:', firstLine(err)));
   tmp.cleanup();
   report.durationSeconds = (Date.now() - started) / 1000;
+  report.machine.loadEnd = Math.round(loadavg()[0]! * 100) / 100;
   const md = renderMarkdown(report);
   writeFileSync(
     join(artifacts, 'report.json'),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 
 /** What the figures were measured on; they mean little without it. */
 export interface MachineInfo {
@@ -11,6 +11,9 @@ export interface MachineInfo {
   openssh: string;
   wrk: string;
   curl: string;
+  /** 1-minute load average when the run started and ended: other work on the machine skews everything. */
+  loadStart?: number;
+  loadEnd?: number;
 }
 
 function version(cmd: string, args: string[]): string {
@@ -30,5 +33,6 @@ export function machineInfo(): MachineInfo {
     openssh: version('ssh', ['-V']),
     wrk: version('wrk', ['-v']),
     curl: version('curl', ['--version']),
+    loadStart: Math.round(loadavg()[0]! * 100) / 100,
   };
 }

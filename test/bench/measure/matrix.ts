@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { totalCpuSeconds } from '../lib/proc.js';
-import { median } from '../lib/stats.js';
+import { median, ratio } from '../lib/stats.js';
 import { autocannonRun } from '../load/autocannon.js';
 import { download, upload } from '../load/transfer.js';
 import { type LoadResult, wrkRun } from '../load/wrk.js';
@@ -87,12 +87,21 @@ export async function runMatrix(targets: Target[], o: MatrixOptions): Promise<Ma
   return samples;
 }
 
-/** Median per metric. */
+/**
+ * Median per metric, plus `ratio:<metric>` for Drawbridge targets: the median of the per-round
+ * ratios to OpenSSH, so each ratio pairs figures measured seconds apart on a machine whose load moves.
+ */
 export function medians(samples: MatrixSamples): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
+  const base = samples.openssh ?? {};
   for (const [key, metrics] of Object.entries(samples)) {
     out[key] = {};
-    for (const [m, values] of Object.entries(metrics)) out[key][m] = median(values);
+    for (const [m, values] of Object.entries(metrics)) {
+      out[key][m] = median(values);
+      const ref = base[m];
+      if ((key === 'aio' || key === 'dist') && ref)
+        out[key][`ratio:${m}`] = median(values.map((v, i) => ratio(v, ref[i] ?? Number.NaN)));
+    }
   }
   return out;
 }

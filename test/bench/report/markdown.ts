@@ -36,7 +36,10 @@ function matrixTable(r: BenchReport): string[] {
     const base = r.medians.openssh?.[row.metric] ?? Number.NaN;
     const cells = keys.flatMap((k) => {
       const v = r.medians[k]?.[row.metric] ?? Number.NaN;
-      return k === 'aio' || k === 'dist' ? [fmt(v, row.digits), x(ratio(v, base))] : [fmt(v, row.digits)];
+      const paired = r.medians[k]?.[`ratio:${row.metric}`];
+      return k === 'aio' || k === 'dist'
+        ? [fmt(v, row.digits), x(paired ?? ratio(v, base))]
+        : [fmt(v, row.digits)];
     });
     lines.push(`| ${row.name} | ${cells.join(' | ')} |`);
   }
@@ -59,10 +62,10 @@ const defined = (v: number | undefined) => (v !== undefined && Number.isFinite(v
 function targetRows(r: BenchReport): string[] {
   const aio = r.medians.aio ?? {};
   const ssh = r.medians.openssh ?? {};
-  const rps = defined(ratio(aio['rps@64'] ?? Number.NaN, ssh['rps@64'] ?? Number.NaN));
+  const rps = defined(aio['ratio:rps@64'] ?? ratio(aio['rps@64'] ?? Number.NaN, ssh['rps@64'] ?? Number.NaN));
   const p50a = defined(aio['p50@1']);
   const p50s = defined(ssh['p50@1']);
-  const dl = defined(ratio(aio.download ?? Number.NaN, ssh.download ?? Number.NaN));
+  const dl = defined(aio['ratio:download'] ?? ratio(aio.download ?? Number.NaN, ssh.download ?? Number.NaN));
   const auth = r.timings.find((t) => t.what === 'authorize' && t.target === 'aio')?.ms;
   const cfg = r.timings.find((t) => t.what === 'config-403' && t.target === 'aio')?.ms;
   const f = r.fleet;
@@ -128,6 +131,7 @@ export function renderMarkdown(r: BenchReport): string {
     `| Node | ${m.node} |`,
     `| OpenSSH | ${m.openssh} |`,
     `| load generator | ${r.loadGenerator} |`,
+    `| load average (1 min) at start / end | ${m.loadStart ?? '—'} / ${m.loadEnd ?? '—'} |`,
     '',
     '## What is compared',
     '',
@@ -138,7 +142,8 @@ export function renderMarkdown(r: BenchReport): string {
     '',
     "Load: `wrk` (`-t2`, one thread at c=1) against `/`; bulk: `curl` download of the service's generated body and upload (PUT) to its sink. " +
       'CPU: user+sys seconds of the gateway processes (sshd and its per-connection children, or the Drawbridge processes incl. Redis and NATS, plus the `ssh` client in both cases) from `/proc/<pid>/stat` around the c=64 run, per 10,000 requests. ' +
-      'Ratios are Drawbridge ÷ OpenSSH in the same run (for latency and CPU lower is better, for the rest higher is better).',
+      'Ratios are Drawbridge ÷ OpenSSH, taken per round (figures seconds apart) and then the median of the rounds; for latency and CPU lower is better, for the rest higher is better. ' +
+      'A load average above the core count means other work shared the machine: figures then drop for every target, which the interleaving and per-round ratios partly absorb.',
     '',
     '## Side by side',
     '',
