@@ -111,6 +111,20 @@ function targetRows(r: BenchReport): string[] {
   return ['| target | measured | status |', '|---|---:|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)];
 }
 
+/** Shares of the busy time by cause, read off the profile so the sentence never goes stale. */
+function profileReading(p: NonNullable<BenchReport['profile']>): string {
+  const area = (re: RegExp) => p.byArea.filter((a) => re.test(a.area)).reduce((s, a) => s + a.selfPct, 0);
+  const fn = (re: RegExp) => p.top.filter((t) => re.test(t.name)).reduce((s, t) => s + t.selfPct, 0);
+  const logging = area(/pino|redact|sonic-boom/) + fn(/^writeString$/);
+  const socketWrites = fn(/^(writeUtf8String|writev|writeBuffer)$/);
+  return (
+    `Reading: socket writes (TLS to the client and the SSH connection, native) ${socketWrites.toFixed(0)} %, ` +
+    `the per-request access log (pino, @pinojs/redact, synchronous stdout writes) ${logging.toFixed(0)} %, ` +
+    `undici (proxying over the tunnel stream) ${area(/undici/).toFixed(0)} %, ssh2 ${area(/ssh2/).toFixed(0)} %, ` +
+    `proxy-edge's own code ${area(/proxy-edge/).toFixed(0)} %, metrics (prom-client) ${area(/prom-client/).toFixed(0)} %, GC ${area(/garbage/).toFixed(0)} %.`
+  );
+}
+
 /** Renders BENCHMARKS.md. */
 export function renderMarkdown(r: BenchReport): string {
   const m = r.machine;
@@ -195,6 +209,8 @@ export function renderMarkdown(r: BenchReport): string {
       '',
       `\`node --cpu-prof\` on the all-in-one process under wrk c=64 (${fmt(p.requests)} requests, ${fmt(p.sampledMs)} ms sampled). ` +
         `Profile: \`${p.file}\` (open in Chrome DevTools or speedscope for the flame graph); folded stacks for flamegraph.pl: \`${p.foldedFile}\`.`,
+      '',
+      profileReading(p),
       '',
       '| area | self time |',
       '|---|---:|',
