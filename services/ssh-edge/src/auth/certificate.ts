@@ -53,6 +53,33 @@ function sourceAllowed(list: string, clientIp: string): boolean {
 }
 
 /**
+ * sshpk's `isSignedByKey` only compares the certificate's signature-key field with `ca` for OpenSSH
+ * certificates — it never checks the signature — so anyone holding the (public) CA key could
+ * forge one. Verify the CA signature here over the exact signed bytes of the blob.
+ */
+function signedByCa(blob: Buffer, cert: sshpk.Certificate, ca: sshpk.Key): boolean {
+  if (!cert.isSignedByKey(ca)) return false;
+  const sig = (cert.signatures as { openssh?: { signature?: sshpk.Signature } }).openssh?.signature;
+  if (!sig) return false;
+  try {
+    // The signature is the blob's last field; everything before its length prefix is signed.
+    const sigBlob = sig.toBuffer('ssh');
+    const start = blob.length - sigBlob.length - 4;
+    if (
+      start <= 0 ||
+      blob.readUInt32BE(start) !== sigBlob.length ||
+      !blob.subarray(start + 4).equals(sigBlob)
+    )
+      return false;
+    const verifier = ca.createVerify(sig.hashAlgorithm as sshpk.AlgorithmHashType | undefined);
+    verifier.update(blob.subarray(0, start));
+    return verifier.verify(sig) === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Checks an OpenSSH user certificate the way sshd does with TrustedUserCAKeys: signed by one of
  * `caKeys`, a user certificate, valid at `now`, critical options understood and satisfied. ssh2
  * does none of this itself. The caller must still verify the userauth signature with `subjectKey`.
@@ -69,7 +96,8 @@ export function checkUserCertificate(
   } catch (err) {
     return { ok: false, reason: `unparseable certificate: ${(err as Error).message}` };
   }
-  if (!caKeys.some((ca) => cert.isSignedByKey(ca))) return { ok: false, reason: 'not signed by the user CA' };
+  if (!caKeys.some((ca) => signedByCa(blob, cert, ca)))
+    return { ok: false, reason: 'not signed by the user CA' };
   if (cert.subjects.some((s) => s.type !== 'user')) return { ok: false, reason: 'not a user certificate' };
   const from = cert.validFrom.getTime();
   const until = cert.validUntil.getTime();
