@@ -245,6 +245,7 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
         sessionTracked: false,
         tunnels: new Map(),
         screens: new Set(),
+        openSessions: 0,
         closed: false,
       };
       conn = state;

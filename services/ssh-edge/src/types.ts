@@ -25,6 +25,8 @@ export interface ConnectionState {
   tunnels: Map<string, LiveTunnel>;
   /** Refresh callbacks of open status screens. */
   screens: Set<() => void>;
+  /** Session channels open now (status screens, refused commands); bounded per connection. */
+  openSessions: number;
   closed: boolean;
 }
 

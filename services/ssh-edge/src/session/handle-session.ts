@@ -6,15 +6,31 @@ import { runStatusScreen } from './status-screen.js';
 const NO_COMMANDS =
   'Drawbridge does not run commands. Use `ssh -R <route host>:443:localhost:<port> -N …` to publish a service,\r\nor connect without a command to see the tunnel status screen.\r\n';
 
+/**
+ * Session channels one connection may hold open at once, like sshd's MaxSessions default: a tunnel
+ * connection needs none, a person a status screen or two; without a bound one client could open
+ * thousands, each a status screen redrawn every second.
+ */
+export const MAX_SESSIONS_PER_CONNECTION = 10;
+
 /** A `session` channel: the status screen for a shell, a refusal with a message for anything else. */
 export function handleSession(
   conn: ConnectionState,
   accept: AcceptConnection<Session>,
-  _reject: RejectConnection,
+  reject: RejectConnection,
   logger: Logger,
   now: () => number,
 ): void {
+  if (conn.openSessions >= MAX_SESSIONS_PER_CONNECTION) {
+    logger.info({ conn: conn.id, open: conn.openSessions }, 'session channel refused: limit reached');
+    reject();
+    return;
+  }
+  conn.openSessions++;
   const session = accept();
+  session.once('close', () => {
+    conn.openSessions--;
+  });
   session.on('pty', (acceptPty) => acceptPty?.());
   session.on('window-change', (acceptWc) => acceptWc?.());
   session.on('env', (acceptEnv) => acceptEnv?.());
