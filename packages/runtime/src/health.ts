@@ -3,11 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { parseAddress } from './address.js';
 import type { Service } from './service.js';
 
-/** `/healthz` (process alive) and `/readyz` (every service ready) on the internal health port. */
+/**
+ * `/healthz` (process alive) and `/readyz` (every service ready and every shared dependency
+ * answering) on the internal health port.
+ */
 export async function startHealthServer(
   address: string,
   services: Service[],
   extra?: (path: string) => Promise<{ status: number; body: string; type?: string } | undefined>,
+  dependencies?: () => Promise<Record<string, boolean>>,
 ): Promise<{ server: Server; port: number; draining: { value: boolean } }> {
   const draining = { value: false };
   const server = createServer(async (req, res) => {
@@ -17,13 +21,20 @@ export async function startHealthServer(
       return;
     }
     if (path === '/readyz') {
-      const states = await Promise.all(
-        services.map(async (s) => [s.name, await s.ready().catch(() => false)] as const),
+      const [states, deps] = await Promise.all([
+        Promise.all(services.map(async (s) => [s.name, await s.ready().catch(() => false)] as const)),
+        dependencies ? dependencies().catch(() => ({ dependencies: false })) : {},
+      ]);
+      const ok =
+        !draining.value && states.every(([, r]) => r) && Object.values(deps).every((r) => r === true);
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          ready: ok,
+          draining: draining.value,
+          services: Object.fromEntries(states),
+          dependencies: deps,
+        }),
       );
-      const ok = !draining.value && states.every(([, r]) => r);
-      res
-        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ ready: ok, draining: draining.value, services: Object.fromEntries(states) }));
       return;
     }
     const answer = extra ? await extra(path ?? '/').catch(() => undefined) : undefined;

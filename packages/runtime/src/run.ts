@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { closeContext } from './context.js';
+import { dependenciesReady } from './dependencies.js';
 import { startHealthServer } from './health.js';
 import type { Service, ServiceContext } from './service.js';
 
@@ -23,7 +24,8 @@ export async function runServices(
     ctx.logger.info({ service: s.name }, `${s.name} started`);
   }
   let health: { server: Server; port: number; draining: { value: boolean } } | undefined;
-  if (c.health_address) health = await startHealthServer(c.health_address, services);
+  if (c.health_address)
+    health = await startHealthServer(c.health_address, services, undefined, () => dependenciesReady(ctx));
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop requested') => {
     stopping ??= (async () => {
