@@ -1,19 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { Decision, EvaluateRequest, PendingSignin, TunnelRecord } from './types.js';
-
-/** What ssh-edge needs from authn. All-in-one passes authn's object; distributed, a client over HTTP. */
-export interface AuthnApi {
-  /** Creates a pending sign-in and returns it (with its user code and sign-in URL). */
-  createSignin(req: {
-    keyFingerprint?: string;
-    publicKey?: string;
-    clientAddress: string;
-    sshUsername: string;
-    edgeId: string;
-  }): Promise<{ signin: PendingSignin; url: string }>;
-  /** Resolves when the sign-in is approved, denied or expired (or `signal` aborts). */
-  awaitSignin(userCode: string, signal?: AbortSignal): Promise<PendingSignin>;
-}
+import type { Decision, EvaluateRequest, TunnelRecord } from './types.js';
 
 /** Policy decisions. All-in-one: a direct call; distributed: bus request/reply. */
 export interface AuthzApi {

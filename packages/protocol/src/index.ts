@@ -19,4 +19,4 @@ export { deriveKey, type KeyPurpose } from './keys.js';
 export { signInternalToken, verifyInternalToken, type InternalTokenClaims } from './tokens.js';
 export { openSessionCookie, sealSessionCookie, SESSION_COOKIE_NAME, type SessionCookie } from './cookie.js';
 export { hostOf, randomId } from './ids.js';
-export type { AuthnApi, AuthzApi, TunnelDialer } from './apis.js';
+export type { AuthzApi, TunnelDialer } from './apis.js';
