@@ -14,6 +14,7 @@ import {
 } from '../errors.js';
 import { readCookie } from '../lib/cookies.js';
 import { completeHandoff, signOut } from '../session/handoff.js';
+import { isEdgeUnreachable } from '../tunnels/data-plane-connect.js';
 import type { TunnelEntry } from '../tunnels/tunnel-cache.js';
 import type { AnyRequest, Exchange } from '../types.js';
 import { type AnyResponse, sendPage, wantsHtml } from './pages.js';
@@ -260,7 +261,7 @@ export class RequestHandler {
           entry.outstanding--;
           if (out.error && !out.started && isDrawbridgeError(out.error, ERR_TUNNEL_DIAL_FAILED)) {
             metrics.tunnelDialFailures.inc();
-            tunnels.markBad(entry);
+            tunnels.markBad(entry, isEdgeUnreachable(out.error));
             this.core.ctx.logger.warn(
               { err: out.error, tunnelId: entry.record.id, reqId: ex.id },
               'cannot open a stream through the tunnel',

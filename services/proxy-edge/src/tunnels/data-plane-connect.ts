@@ -7,6 +7,17 @@ import { ERR_TUNNEL_DIAL_FAILED, ProxyEdgeError } from '../errors.js';
 /** How long the holding ssh-edge may take to answer a CONNECT before the tunnel is marked bad. */
 export const DEFAULT_DATA_PLANE_CONNECT_TIMEOUT_MS = 5_000;
 const TOKEN_TTL_SECONDS = 60;
+/** Socket errors that mean nothing listens at the edge's data-plane address: the process is gone. */
+const EDGE_GONE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Whether a dial failure means the holding edge itself is gone (not just this one tunnel). */
+export function isEdgeUnreachable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === 'string' && EDGE_GONE_CODES.has(e.code)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
 
 /**
  * Opens a byte stream to the service behind `tunnel` on another process: `CONNECT <tunnel id>:0`

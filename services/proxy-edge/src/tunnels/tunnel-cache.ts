@@ -221,8 +221,19 @@ export class TunnelCache {
     return best;
   }
 
-  markBad(entry: TunnelEntry): void {
-    entry.badUntil = this.opts.now() + (this.opts.badTunnelMs ?? DEFAULT_BAD_TUNNEL_MS);
+  /**
+   * Avoids a tunnel for a while; with `wholeEdge` (its edge refused the connection, so the process
+   * is gone) every tunnel that edge holds, at once, instead of one failed request per tunnel until
+   * the registry TTL removes them.
+   */
+  markBad(entry: TunnelEntry, wholeEdge = false): void {
+    const until = this.opts.now() + (this.opts.badTunnelMs ?? DEFAULT_BAD_TUNNEL_MS);
+    if (!wholeEdge) {
+      entry.badUntil = until;
+      return;
+    }
+    for (const e of this.byId.values()) if (e.record.edgeId === entry.record.edgeId) e.badUntil = until;
+    entry.badUntil = until;
   }
 
   /** Attached tunnel count per route, for metrics and `describe()`. */
