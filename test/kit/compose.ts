@@ -5,9 +5,9 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DevSetup, initDevSetup } from '@drawbridge/cli';
 import { parse, parseDocument } from 'yaml';
-import { startNats } from './nats.js';
+import { type NatsHandle, startNats } from './nats.js';
 import { freePort, waitUntil } from './ports.js';
-import { startRedis } from './redis.js';
+import { type RedisHandle, startRedis } from './redis.js';
 import { tempDir } from './tmp.js';
 
 /** The repository root: the image's WORKDIR maps here. */
@@ -379,9 +379,14 @@ export interface ComposeStack {
   idpUrl?: string;
   redisUrl: string;
   natsUrl: string;
+  /** The stack's own redis-server and nats-server (restart/kill them to test outages). */
+  redis: RedisHandle;
+  nats: NatsHandle;
   replica(service: string, index?: number): RunningReplica;
   /** Stops one replica (SIGKILL by default: a crash; SIGTERM: a drain). */
   kill(service: string, replica?: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a replica again on the same ports (stopping it first if it still runs); waits for /readyz. */
+  restart(service: string, replica?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -398,6 +403,8 @@ export interface ComposeStackOptions {
   verbose?: boolean;
   /** Start only these compose services (default: every Drawbridge service). */
   only?: string[];
+  /** Redis keeps its data across `stack.redis.restart()` (append-only file), as compose's redis does. */
+  persistentRedis?: boolean;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -460,7 +467,7 @@ export async function startComposeStack(opts: ComposeStackOptions = {}): Promise
   };
   try {
     const setup = prepareComposeConfig(configDir, { email: opts.email });
-    const redis = await startRedis();
+    const redis = await startRedis({ persistent: opts.persistentRedis });
     cleanups.push(() => redis.stop());
     const nats = await startNats();
     cleanups.push(() => nats.stop());
@@ -473,8 +480,7 @@ export async function startComposeStack(opts: ComposeStackOptions = {}): Promise
     });
     const idpUrl = adjustConfigForLoopback(configDir, plan, opts.drainGrace ?? '2s');
 
-    for (const r of plan.replicas) {
-      if (opts.only && !opts.only.includes(r.service)) continue;
+    const spawnReplica = (r: ReplicaPlan): { child: ChildProcess; output: () => string } => {
       const child = spawn(r.command, r.args, {
         cwd: r.cwd,
         env: { ...process.env, ...r.env },
@@ -490,25 +496,28 @@ export async function startComposeStack(opts: ComposeStackOptions = {}): Promise
       const killOnExit = () => child.kill('SIGKILL');
       process.once('exit', killOnExit);
       child.once('exit', () => process.removeListener('exit', killOnExit));
-      running.push({ ...r, child, output: () => out, healthPort: portFromEnv(r, 'HEALTH_ADDRESS') });
+      return { child, output: () => out };
+    };
+    for (const r of plan.replicas) {
+      if (opts.only && !opts.only.includes(r.service)) continue;
+      running.push({ ...r, ...spawnReplica(r), healthPort: portFromEnv(r, 'HEALTH_ADDRESS') });
     }
+    const waitReplicaReady = (r: RunningReplica) =>
+      waitUntil(
+        async () => {
+          if (r.child.exitCode !== null) {
+            throw new Error(`${r.service}#${r.replica} exited with ${r.child.exitCode}:\n${r.output()}`);
+          }
+          return (await probe(r.healthPort as number, '/readyz')) === 200;
+        },
+        opts.readyTimeoutMs ?? 30_000,
+        `${r.service}#${r.replica} /readyz`,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- ${r.service}#${r.replica} output ---\n${r.output()}`);
+      });
 
     if (opts.waitReady !== false) {
-      for (const r of running) {
-        if (r.healthPort === undefined) continue;
-        await waitUntil(
-          async () => {
-            if (r.child.exitCode !== null) {
-              throw new Error(`${r.service}#${r.replica} exited with ${r.child.exitCode}:\n${r.output()}`);
-            }
-            return (await probe(r.healthPort as number, '/readyz')) === 200;
-          },
-          opts.readyTimeoutMs ?? 30_000,
-          `${r.service}#${r.replica} /readyz`,
-        ).catch((err: Error) => {
-          throw new Error(`${err.message}\n--- ${r.service}#${r.replica} output ---\n${r.output()}`);
-        });
-      }
+      for (const r of running) if (r.healthPort !== undefined) await waitReplicaReady(r);
     }
 
     const replica = (service: string, index = 0) => {
@@ -528,11 +537,22 @@ export async function startComposeStack(opts: ComposeStackOptions = {}): Promise
       idpUrl,
       redisUrl: redis.url,
       natsUrl: nats.url,
+      redis,
+      nats,
       replica,
       async kill(service, index = 0, signal = 'SIGKILL') {
         const r = replica(service, index);
         r.child.kill(signal);
         await exited(r.child);
+      },
+      async restart(service, index = 0) {
+        const r = replica(service, index);
+        if (r.child.exitCode === null && r.child.signalCode === null) {
+          r.child.kill('SIGTERM');
+          await exited(r.child);
+        }
+        Object.assign(r, spawnReplica(r));
+        if (r.healthPort !== undefined) await waitReplicaReady(r);
       },
       stop: stopAll,
     };
