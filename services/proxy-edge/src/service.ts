@@ -201,7 +201,6 @@ export function createProxyEdge(ctx: ServiceContext, deps: ProxyEdgeDeps): Proxy
     async stop(opts = {}) {
       started = false;
       for (const u of unsubscribe.splice(0)) u();
-      tunnels.stop();
       websockets.closeAll();
       redirect?.server.close();
       ops?.server.close();
@@ -213,6 +212,8 @@ export function createProxyEdge(ctx: ServiceContext, deps: ProxyEdgeDeps): Proxy
         await closing;
         clearTimeout(grace);
       }
+      // Only now: cutting the tunnel pools earlier turned requests still in flight into 502s.
+      tunnels.stop();
       await agent.destroy().catch(() => {});
     },
     async ready() {
