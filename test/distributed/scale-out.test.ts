@@ -205,6 +205,17 @@ describe('scale-out: 2 ssh-edges, 2 proxy-edges, authn, authz, dev-idp, Redis an
       const up = Date.now();
       await waitUntil(() => allReady(200), 20_000, 'every /readyz 200 after Redis came back');
       t.diagnostic(`every /readyz back to 200 ${Date.now() - up} ms after Redis restarted`);
+      // ssh-edge heartbeats re-put its tunnel records after the outage (they would come back even
+      // from an empty Redis); within one heartbeat period plus margin.
+      await waitUntil(
+        async () => {
+          const mine = (await registry.listTunnels()).filter((x) => x.edgeId === edge0);
+          return mine.length === 2 && mine.every((x) => x.heartbeatAt >= up);
+        },
+        8_000,
+        'ssh-edge #0 to re-put its tunnel records after Redis came back',
+      );
+      t.diagnostic(`tunnel records re-put by the heartbeat ${Date.now() - up} ms after Redis restarted`);
       await seeEverywhere(['A', 'B'], 'after the Redis restart (same cookie)');
       const ls = await drawbridge(['tunnels', 'ls', '--config', stack.configDir], cliEnv());
       assert.equal(ls.code, 0, ls.stderr);
