@@ -5,7 +5,7 @@ import type { Timing } from '../report/types.js';
 import { type DrawbridgeTarget, signInTunnel, startTunnelClient } from '../targets/drawbridge-aio.js';
 
 /**
- * More Authorize → first 200 samples: drop the tunnel (wait for 503), connect a fresh `ssh -R`
+ * More Authorize → first 200 samples: drop the tunnel (wait for 503/502), connect a fresh `ssh -R`
  * with a new key, approve, time the first 200. The target keeps the last client running.
  */
 export async function measureAuthorize(
@@ -20,7 +20,8 @@ export async function measureAuthorize(
   for (let i = 0; i < extra; i++) {
     try {
       await t.ssh.stop();
-      await waitForStatus(t, [503], { timeoutMs: 20_000 });
+      // 503 is the contract for "no tunnel"; 502 (a stale pooled stream) also proves the old tunnel is gone.
+      await waitForStatus(t, [502, 503], { timeoutMs: 20_000 });
       const ssh = startTunnelClient(dir, t.setup, upstreamPort, `${t.key}-authorize-${i}`);
       t.ssh = ssh;
       samples.push(await signInTunnel(t, approve));
