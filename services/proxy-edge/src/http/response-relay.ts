@@ -12,6 +12,12 @@ export interface RelayOutcome {
   started: boolean;
 }
 
+/** True once the visitor's side is gone (reset stream, closed socket), even after its 'close' event. */
+function visitorGone(res: AnyResponse): boolean {
+  const r = res as { destroyed?: boolean; stream?: { destroyed: boolean; closed: boolean } };
+  return r.stream ? r.stream.destroyed || r.stream.closed : r.destroyed === true;
+}
+
 /**
  * Streams an upstream response into the visitor's response with backpressure (pauses the upstream
  * while the visitor's socket is full), never buffering a body: SSE, chunked and multi-GB bodies
@@ -35,6 +41,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.settled) return;
+    // An HTTP/2 RST_STREAM during admission: 'close' fired before we listened, so check now.
+    if (visitorGone(this.res)) return controller.abort(new Error('visitor went away'));
     this.res.on('close', this.onClose);
   }
 
@@ -54,6 +62,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.bytes += chunk.length;
     if (!(this.res.write as (c: Buffer) => boolean)(chunk)) {
+      // A gone visitor never drains: pausing would hold the pooled upstream connection forever.
+      if (visitorGone(this.res)) return controller.abort(new Error('visitor went away'));
       controller.pause();
       this.res.once('drain', this.onDrain);
     }
