@@ -227,7 +227,7 @@ export function renderMarkdown(r: BenchReport): string {
     out.push(
       '## Soak',
       '',
-      `${fmt(s.minutes)} min, ${fmt(s.cycles)} connect/sign-in/request/disconnect cycles. RSS ${fmt(s.rssStartMiB, 1)} → ${fmt(s.rssEndMiB, 1)} MiB (max ${fmt(s.rssMaxMiB, 1)}); ` +
+      `${fmt(s.minutes, 1)} min, ${fmt(s.cycles)} cycles of 48 tunnels connecting (bound keys), HTTPS load through them, disconnecting. RSS ${fmt(s.rssStartMiB, 1)} → ${fmt(s.rssEndMiB, 1)} MiB (max ${fmt(s.rssMaxMiB, 1)}); ` +
         `open fds ${fmt(s.fdsStart)} → ${fmt(s.fdsEnd)}; tunnels left in the registry after all clients left: ${fmt(s.tunnelsLeft)}.`,
       ...(s.failures.length ? ['', `Failures: ${s.failures.join('; ')}`] : []),
       '',
