@@ -63,3 +63,18 @@ export function createLogger(opts: LoggerOptions): Logger {
   }
   return opts.destination ? pino(base, opts.destination) : pino(base);
 }
+
+/**
+ * The per-request access log: the same JSON lines, but without redaction (its fields never hold
+ * secrets) and written asynchronously, because on the hot path redaction and synchronous stdout
+ * writes cost more than proxying the request (CPU profile of the benchmark).
+ */
+export function createAccessLogger(opts: { name: string; level?: string; pretty?: boolean }): Logger {
+  const level = opts.level ?? process.env.DRAWBRIDGE_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info';
+  const pretty = opts.pretty ?? process.stdout.isTTY === true;
+  if (pretty) return createLogger({ name: opts.name, level, pretty });
+  const destination = pino.destination({ dest: 1, sync: false });
+  // Flush what is buffered when the process exits normally (drain on SIGTERM ends in exit).
+  process.once('exit', () => destination.flushSync());
+  return pino({ name: opts.name, level, base: { service: opts.name } }, destination);
+}

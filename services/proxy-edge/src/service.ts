@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { LoadedConfig } from '@drawbridge/config';
+import { createAccessLogger } from '@drawbridge/log';
 import type { TunnelRecord } from '@drawbridge/protocol';
 import { formatAddress, parseAddress, type Service, type ServiceContext } from '@drawbridge/runtime';
 import fastify, { type FastifyInstance } from 'fastify';
@@ -61,6 +62,7 @@ export function createProxyEdge(ctx: ServiceContext, deps: ProxyEdgeDeps): Proxy
     );
   }
   const logger = ctx.logger.child({ component: 'proxy-edge' });
+  const accessLog = deps.accessLog ?? createAccessLogger({ name: 'proxy-edge', level: ctx.logger.level });
   let view = viewOf(ctx.config.current());
   const tunnels = new TunnelCache({
     registry: ctx.registry,
@@ -96,7 +98,7 @@ export function createProxyEdge(ctx: ServiceContext, deps: ProxyEdgeDeps): Proxy
       const seconds = (performance.now() - ex.started) / 1000;
       metrics.requests.inc({ route, status });
       metrics.latency.observe({ route }, seconds);
-      logger.info(
+      accessLog.info(
         {
           reqId: ex.id,
           method: ex.method,

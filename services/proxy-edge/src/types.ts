@@ -1,3 +1,4 @@
+import type { Logger } from '@drawbridge/log';
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Config, Route } from '@drawbridge/config';
@@ -12,6 +13,8 @@ export interface ProxyEdgeDeps {
   authenticateUrl: () => string;
   /** ssh-edges in this process by edge id: their tunnels are dialled directly, without the data plane. */
   localDialers?: Map<string, TunnelDialer>;
+  /** Where the per-request access log goes; default an unredacted, asynchronous stdout logger. */
+  accessLog?: Logger;
 }
 
 /** Any request proxy-edge receives: HTTP/1.1 or HTTP/2 compatibility API. */

@@ -223,6 +223,7 @@ export async function startHarness(
     authz: engineAuthz(config),
     authenticateUrl: () => 'http://127.0.0.1:9',
     localDialers: dialers,
+    accessLog: logger,
   });
   await edge.start();
   const client = new Agent({ connect: { rejectUnauthorized: false }, keepAliveTimeout: 1000 });
