@@ -17,6 +17,7 @@ import { completeHandoff, signOut } from '../session/handoff.js';
 import { isEdgeUnreachable } from '../tunnels/data-plane-connect.js';
 import type { TunnelEntry } from '../tunnels/tunnel-cache.js';
 import type { AnyRequest, Exchange } from '../types.js';
+import { normalizePath } from './normalize-path.js';
 import { type AnyResponse, sendPage, wantsHtml } from './pages.js';
 import { type RelayOutcome, ResponseRelay } from './response-relay.js';
 import { upstreamHeaders } from './upstream-headers.js';
@@ -111,14 +112,19 @@ export class RequestHandler {
     const cookie = readCookie(req.headers.cookie as string | undefined, view.config.cookie_name);
     const session = cookie ? await this.core.sessions.restore(cookie, ex.host) : undefined;
     ex.email = session?.identity.email;
-    const decision = await this.core.authorizer.decide({
-      route,
-      session,
-      method: ex.method,
-      path: ex.path,
-      host: ex.host,
-      sourceIp: ex.clientIp,
-    });
+    const ask = (path: string) =>
+      this.core.authorizer.decide({
+        route,
+        session,
+        method: ex.method,
+        path,
+        host: ex.host,
+        sourceIp: ex.clientIp,
+      });
+    let decision = await ask(ex.path);
+    // The upstream may decode and resolve the path: it must be allowed both as sent and as understood.
+    const normalized = normalizePath(ex.path);
+    if (decision.allow && normalized !== ex.path) decision = await ask(normalized);
     if (decision.allow) return { ok: true, route, session };
     if (!session || decision.reason === 'unauthenticated') {
       const original = `https://${ex.hostHeader}${ex.url}`;
@@ -150,6 +156,11 @@ export class RequestHandler {
   private async serve(req: AnyRequest, res: AnyResponse, ex: Exchange): Promise<void> {
     const view = this.core.view();
     const accept = req.headers.accept;
+    // A connection opened for one name must not be used for another (RFC 9110 §15.5.20).
+    const sni = (req.socket as { servername?: string | false } | undefined)?.servername;
+    if (typeof sni === 'string' && sni && sni.toLowerCase() !== ex.host) {
+      return this.refuse(res, ex, accept, misdirected(ex.host, sni));
+    }
     if (ex.host === view.config.authenticateHost) return this.forwardToAuthn(req, res, ex);
     if (ex.path.charCodeAt(1) === 46 /* '.' */ && view.table.hasHost(ex.host)) {
       if (ex.path === JWKS_PATH) {
@@ -411,4 +422,14 @@ function limitBody(req: AnyRequest, max: number): Readable {
   });
   req.on('error', (err) => limiter.destroy(err));
   return req.pipe(limiter);
+}
+
+function misdirected(host: string, sni: string): Exclude<Admission, { ok: true }> {
+  return {
+    ok: false,
+    status: 421,
+    code: 'DRAWBRIDGE_MISDIRECTED_REQUEST',
+    title: 'Misdirected request',
+    message: `This connection was opened for ${sni}, not ${host}. Retry on a new connection.`,
+  };
 }
