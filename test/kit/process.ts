@@ -23,10 +23,12 @@ export class NodeProcess {
     };
     this.child.stdout?.on('data', collect);
     this.child.stderr?.on('data', collect);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => {
-      log.end();
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        log.end();
+        resolve(code);
+      }),
+    );
   }
 
   get running(): boolean {

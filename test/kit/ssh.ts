@@ -2,7 +2,11 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 /** Generates a brand-new client key with the real ssh-keygen; returns the private key path. */
-export function newClientKey(dir: string, type: 'ed25519' | 'rsa' | 'ecdsa' = 'ed25519', name = `id_${type}`): string {
+export function newClientKey(
+  dir: string,
+  type: 'ed25519' | 'rsa' | 'ecdsa' = 'ed25519',
+  name = `id_${type}`,
+): string {
   const path = join(dir, name);
   execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', 'drawbridge-test', '-f', path]);
   return path;
@@ -26,8 +30,13 @@ export class SshClient {
     const ssh = ['ssh', ...opts.args];
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
     this.child = opts.pty
-      ? spawn('script', ['-qfec', ssh.map(quote).join(' '), '/dev/null'], { env: { ...process.env, ...opts.env } })
-      : spawn(ssh[0] as string, ssh.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      ? spawn('script', ['-qfec', ssh.map(quote).join(' '), '/dev/null'], {
+          env: { ...process.env, ...opts.env },
+        })
+      : spawn(ssh[0] as string, ssh.slice(1), {
+          env: { ...process.env, ...opts.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
     const collect = (b: Buffer) => {
       this.output += b.toString();
     };
@@ -84,11 +93,17 @@ export class SshClient {
 /** Options that keep a test's ssh from touching the user's ~/.ssh. */
 export function isolatedSshOptions(key: string, knownHosts = '/dev/null'): string[] {
   return [
-    '-F', '/dev/null',
-    '-i', key,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', knownHosts === '/dev/null' ? 'StrictHostKeyChecking=no' : 'StrictHostKeyChecking=ask',
-    '-o', 'ServerAliveInterval=5',
+    '-F',
+    '/dev/null',
+    '-i',
+    key,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    knownHosts === '/dev/null' ? 'StrictHostKeyChecking=no' : 'StrictHostKeyChecking=ask',
+    '-o',
+    'ServerAliveInterval=5',
   ];
 }

@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The tutorial's local service: `Hello world!` on loopback only, so only the tunnel reaches it. */
-export async function startHelloService(port = 0): Promise<{ server: Server; port: number; requests: () => number; close(): Promise<void> }> {
+export async function startHelloService(
+  port = 0,
+): Promise<{ server: Server; port: number; requests: () => number; close(): Promise<void> }> {
   let count = 0;
   const server = createServer((req, res) => {
     count++;

@@ -29,7 +29,8 @@ export class ConfigError extends Error {
 export function formatIssues(issues: ConfigIssue[]): string {
   return issues
     .map((i) => {
-      const at = i.line === undefined ? i.file : `${i.file}:${i.line}${i.column === undefined ? '' : `:${i.column}`}`;
+      const at =
+        i.line === undefined ? i.file : `${i.file}:${i.line}${i.column === undefined ? '' : `:${i.column}`}`;
       const where = i.path ? ` ${i.path}:` : '';
       return `${at}:${where} ${i.message}${i.hint ? ` — ${i.hint}` : ''}`;
     })

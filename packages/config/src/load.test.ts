@@ -14,7 +14,8 @@ function expectIssue(text: string, match: { path?: string | RegExp; line?: numbe
       const issue = err.issues.find(
         (i) =>
           match.message.test(i.message) &&
-          (match.path === undefined || (typeof match.path === 'string' ? i.path === match.path : match.path.test(i.path))),
+          (match.path === undefined ||
+            (typeof match.path === 'string' ? i.path === match.path : match.path.test(i.path))),
       );
       assert.ok(issue, `no issue matching ${match.message} in:\n${err.message}`);
       if (match.line !== undefined) assert.equal(issue.line, match.line, err.message);
@@ -49,7 +50,10 @@ test('the Pomerium tutorial config loads verbatim', () => {
 
 test('CERTIFICATE_FILE and CERTIFICATE_KEY_FILE override the config', () => {
   const c = parseConfigText(seedConfig(), '/etc/pomerium/config.yaml', {
-    env: { CERTIFICATE_FILE: '/etc/pomerium/certs/cert.pem', CERTIFICATE_KEY_FILE: '/etc/pomerium/certs/key.pem' },
+    env: {
+      CERTIFICATE_FILE: '/etc/pomerium/certs/cert.pem',
+      CERTIFICATE_KEY_FILE: '/etc/pomerium/certs/key.pem',
+    },
   }).config;
   assert.equal(c.certificate_file, '/etc/pomerium/certs/cert.pem');
   assert.equal(c.certificate_key_file, '/etc/pomerium/certs/key.pem');
@@ -75,25 +79,45 @@ test('a wrong type names the key and its line', () => {
 
 test('a secret that is not 32 random bytes in base64 is refused with how to make one', () => {
   const text = seedConfig().replace(/^shared_secret: .*$/m, 'shared_secret: hunter2');
-  expectIssue(text, { path: 'shared_secret', line: 1, message: /32 random bytes.*head -c32 \/dev\/urandom \| base64/ });
-  const short = seedConfig().replace(/^cookie_secret: .*$/m, `cookie_secret: ${randomBytes(16).toString('base64')}`);
+  expectIssue(text, {
+    path: 'shared_secret',
+    line: 1,
+    message: /32 random bytes.*head -c32 \/dev\/urandom \| base64/,
+  });
+  const short = seedConfig().replace(
+    /^cookie_secret: .*$/m,
+    `cookie_secret: ${randomBytes(16).toString('base64')}`,
+  );
   expectIssue(short, { path: 'cookie_secret', line: 2, message: /32 random bytes/ });
 });
 
 test('a bad URL names the key', () => {
-  expectIssue(seedConfig().replace('authenticate_service_url: https://authenticate.localhost', 'authenticate_service_url: authenticate'), {
-    path: 'authenticate_service_url',
-    line: 4,
-    message: /absolute URL/,
+  expectIssue(
+    seedConfig().replace(
+      'authenticate_service_url: https://authenticate.localhost',
+      'authenticate_service_url: authenticate',
+    ),
+    {
+      path: 'authenticate_service_url',
+      line: 4,
+      message: /absolute URL/,
+    },
+  );
+  expectIssue(seedConfig().replace('to: http://non-existent-route', 'to: ftp://x'), {
+    path: 'routes[0].to',
+    message: /URL/,
   });
-  expectIssue(seedConfig().replace('to: http://non-existent-route', 'to: ftp://x'), { path: 'routes[0].to', message: /URL/ });
 });
 
 test('unknown keys are warnings, not errors', () => {
   const loaded = parseConfigText(`${seedConfig()}frobnicate: 3\n`, '/etc/pomerium/config.yaml', { env: {} });
   assert.equal(loaded.warnings.length, 1);
   assert.match(loaded.warnings[0]!, /config\.yaml:34: unknown key "frobnicate"/);
-  const routeKey = parseConfigText(seedConfig().replace('    to: http', '    colour: blue\n    to: http'), '/x/config.yaml', { env: {} });
+  const routeKey = parseConfigText(
+    seedConfig().replace('    to: http', '    colour: blue\n    to: http'),
+    '/x/config.yaml',
+    { env: {} },
+  );
   assert.match(routeKey.warnings.join('\n'), /unknown route key "routes\[0\]\.colour"/);
 });
 
@@ -103,7 +127,10 @@ test('a route without from is refused', () => {
 });
 
 test('a route needs to or upstream_tunnel', () => {
-  expectIssue(`${seedConfig()}  - from: https://x.localhost\n`, { path: 'routes[1].to', message: /upstream_tunnel/ });
+  expectIssue(`${seedConfig()}  - from: https://x.localhost\n`, {
+    path: 'routes[1].to',
+    message: /upstream_tunnel/,
+  });
 });
 
 test('storage type and connection string must agree', () => {

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { validatePolicy } from '@drawbridge/policy';
-import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import { type Document, isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { applyEnvOverrides } from './env.js';
-import { type ConfigIssue, ConfigError, ERR_CONFIG_INVALID, ERR_CONFIG_UNREADABLE } from './errors.js';
+import { ConfigError, type ConfigIssue, ERR_CONFIG_INVALID, ERR_CONFIG_UNREADABLE } from './errors.js';
 import { configSchema, KNOWN_KEYS, KNOWN_ROUTE_KEYS, type ParsedConfig } from './schema.js';
 import type { Config, LoadedConfig, Route } from './types.js';
 
@@ -36,7 +36,14 @@ export function loadConfigFile(fileOrDir: string, opts: LoadOptions = {}): Loade
   } catch (err) {
     throw new ConfigError(
       ERR_CONFIG_UNREADABLE,
-      [{ file, path: '', message: `cannot read config: ${(err as Error).message}`, hint: 'run `drawbridge init` to create one' }],
+      [
+        {
+          file,
+          path: '',
+          message: `cannot read config: ${(err as Error).message}`,
+          hint: 'run `drawbridge init` to create one',
+        },
+      ],
       { cause: err },
     );
   }
@@ -103,7 +110,9 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
     if (!r || typeof r !== 'object') return;
     for (const key of Object.keys(r)) {
       if (!KNOWN_ROUTE_KEYS.has(key)) {
-        warnings.push(`${file}:${lineOf(['routes', i, key]) ?? 1}: unknown route key "routes[${i}].${key}" is ignored`);
+        warnings.push(
+          `${file}:${lineOf(['routes', i, key]) ?? 1}: unknown route key "routes[${i}].${key}" is ignored`,
+        );
       }
     }
     const route = r as Record<string, unknown>;
@@ -122,7 +131,8 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
     };
     check(route.policy, ['routes', i, 'policy']);
     const tunnel = route.upstream_tunnel as Record<string, unknown> | undefined;
-    if (tunnel && typeof tunnel === 'object') check(tunnel.ssh_policy, ['routes', i, 'upstream_tunnel', 'ssh_policy']);
+    if (tunnel && typeof tunnel === 'object')
+      check(tunnel.ssh_policy, ['routes', i, 'upstream_tunnel', 'ssh_policy']);
   });
 
   if (issues.length > 0 || !parsed.success) throw new ConfigError(ERR_CONFIG_INVALID, issues);
@@ -137,7 +147,11 @@ export function parseConfigText(text: string, file: string, opts: LoadOptions = 
   };
 }
 
-function zodIssues(error: z.ZodError, file: string, lineOf: (p: (string | number)[]) => number | undefined): ConfigIssue[] {
+function zodIssues(
+  error: z.ZodError,
+  file: string,
+  lineOf: (p: (string | number)[]) => number | undefined,
+): ConfigIssue[] {
   return error.issues.map((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     let line: number | undefined;
@@ -156,7 +170,8 @@ function zodIssues(error: z.ZodError, file: string, lineOf: (p: (string | number
 function hintFor(path: (string | number)[], missing: boolean): string | undefined {
   const key = path[path.length - 1];
   if (key === 'from') return 'every route needs `from: https://host.example.com`';
-  if (missing && (key === 'shared_secret' || key === 'cookie_secret')) return 'generate one with: head -c32 /dev/urandom | base64';
+  if (missing && (key === 'shared_secret' || key === 'cookie_secret'))
+    return 'generate one with: head -c32 /dev/urandom | base64';
   if (missing) return `add \`${String(key)}\` to the config`;
   return undefined;
 }

@@ -68,7 +68,7 @@ export const routeSchema = z
     idle_timeout: duration.optional(),
     upstream_tunnel: z
       .object({ ssh_policy: z.unknown().optional() })
-      
+
       .optional(),
   })
 
@@ -84,7 +84,11 @@ export const routeSchema = z
       try {
         new RegExp(r.regex);
       } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['regex'], message: `invalid regular expression: ${(err as Error).message}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regex'],
+          message: `invalid regular expression: ${(err as Error).message}`,
+        });
       }
     }
   });
@@ -127,7 +131,7 @@ export const configSchema = z
         ssh_upstream_tunnel: z.boolean().default(false),
         ssh_allow_direct_tcpip: z.boolean().default(false),
       })
-      
+
       .default({ ssh_upstream_tunnel: false, ssh_allow_direct_tcpip: false }),
     databroker_storage_type: z
       .enum(['memory', 'inmemory', 'file', 'redis'], {
@@ -184,7 +188,11 @@ export const configSchema = z
     }
     const conn = c.databroker_storage_connection_string;
     if (conn && c.databroker_storage_type === 'file' && !conn.startsWith('file://')) {
-      ctx.addIssue({ code: 'custom', path: ['databroker_storage_connection_string'], message: 'must be file:///path for storage type file' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['databroker_storage_connection_string'],
+        message: 'must be file:///path for storage type file',
+      });
     }
     if (conn && c.databroker_storage_type === 'redis' && !/^(redis|rediss|redis\+sentinel):\/\//.test(conn)) {
       ctx.addIssue({
@@ -194,10 +202,18 @@ export const configSchema = z
       });
     }
     if (c.idp_provider_url && (!c.idp_client_id || !c.idp_client_secret)) {
-      ctx.addIssue({ code: 'custom', path: ['idp_client_id'], message: 'idp_client_id and idp_client_secret are required with idp_provider_url' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['idp_client_id'],
+        message: 'idp_client_id and idp_client_secret are required with idp_provider_url',
+      });
     }
     if (!c.idp_provider_url && !c.dev_idp) {
-      ctx.addIssue({ code: 'custom', path: ['idp_provider_url'], message: 'set idp_provider_url (your OIDC issuer) or a dev_idp block' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['idp_provider_url'],
+        message: 'set idp_provider_url (your OIDC issuer) or a dev_idp block',
+      });
     }
     if (c.nats_url && !/^(nats|tls|ws|wss):\/\//.test(c.nats_url)) {
       ctx.addIssue({ code: 'custom', path: ['nats_url'], message: 'must be nats://host:4222 (or tls://)' });

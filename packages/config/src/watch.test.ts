@@ -8,7 +8,10 @@ import { seedConfig } from './testing/seed.js';
 import type { LoadedConfig } from './types.js';
 import { watchConfig } from './watch.js';
 
-function nextReload(source: ReturnType<typeof watchConfig>, timeoutMs: number): Promise<{ loaded: LoadedConfig; ms: number }> {
+function nextReload(
+  source: ReturnType<typeof watchConfig>,
+  timeoutMs: number,
+): Promise<{ loaded: LoadedConfig; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no reload within ${timeoutMs} ms`)), timeoutMs);

@@ -1,9 +1,9 @@
-import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '@drawbridge/log';
 import { ConfigError } from './errors.js';
-import { loadConfigFile, resolveConfigFile, type LoadOptions } from './load.js';
+import { type LoadOptions, loadConfigFile, resolveConfigFile } from './load.js';
 import type { LoadedConfig } from './types.js';
 
 export const DEFAULT_RELOAD_DEBOUNCE_MS = 50;
@@ -66,7 +66,10 @@ export function watchConfig(fileOrDir: string, opts: WatchOptions = {}): ConfigS
       return true;
     } catch (err) {
       const message = err instanceof ConfigError ? err.message : String(err);
-      opts.logger?.error({ code: (err as ConfigError).code, file }, `invalid config, keeping generation ${current.generation}:\n${message}`);
+      opts.logger?.error(
+        { code: (err as ConfigError).code, file },
+        `invalid config, keeping generation ${current.generation}:\n${message}`,
+      );
       return false;
     }
   };
@@ -82,7 +85,9 @@ export function watchConfig(fileOrDir: string, opts: WatchOptions = {}): ConfigS
     watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
       if (!changed || changed === name || changed.startsWith('..')) schedule();
     });
-    watcher.on('error', (err) => opts.logger?.warn({ err }, 'config watcher failed; falling back to polling'));
+    watcher.on('error', (err) =>
+      opts.logger?.warn({ err }, 'config watcher failed; falling back to polling'),
+    );
   } catch (err) {
     opts.logger?.warn({ err }, 'cannot watch the config directory; polling instead');
   }

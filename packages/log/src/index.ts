@@ -1,2 +1,2 @@
-export { createAccessLogger, createLogger, REDACT_PATHS } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
+export { createAccessLogger, createLogger, REDACT_PATHS } from './logger.js';

@@ -62,7 +62,11 @@ const tunnelCases: [string, string | undefined, string | undefined][] = [
   ['http route on 80', tunnel('plain.example.com', 80), 'plain-tunnel'],
   ['http route refuses 443', tunnel('plain.example.com', 443), undefined],
   ['explicit port', tunnel('alt.example.com', 8443), 'alt-tunnel'],
-  ["the scheme's port on a route with an explicit port (ssh -R host:443 for :8443)", tunnel('alt.example.com', 443), 'alt-tunnel'],
+  [
+    "the scheme's port on a route with an explicit port (ssh -R host:443 for :8443)",
+    tunnel('alt.example.com', 443),
+    'alt-tunnel',
+  ],
   ['another port on a route with an explicit port', tunnel('alt.example.com', 9443), undefined],
   ['wildcard tunnel route', tunnel('me.dev.example.com', 443), 'dev-tunnels'],
   ['host case ignored', tunnel('HELLO.example.com', 443), 'hello-tunnel'],

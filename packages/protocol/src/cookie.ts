@@ -40,7 +40,8 @@ export async function openSessionCookie(
   if (typeof value.sid !== 'string' || typeof value.exp !== 'number') {
     throw new DrawbridgeError(ERR_COOKIE_INVALID, 'session cookie is malformed');
   }
-  if (value.host !== host) throw new DrawbridgeError(ERR_COOKIE_INVALID, 'session cookie was issued for another host');
+  if (value.host !== host)
+    throw new DrawbridgeError(ERR_COOKIE_INVALID, 'session cookie was issued for another host');
   if (value.exp * 1000 <= now) throw new DrawbridgeError(ERR_COOKIE_INVALID, 'session cookie expired');
   return value;
 }

@@ -2,7 +2,11 @@
 export class DrawbridgeError extends Error {
   readonly code: string;
   readonly details: Record<string, unknown>;
-  constructor(code: string, message: string, opts: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'DrawbridgeError';
     this.code = code;

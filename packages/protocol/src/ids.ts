@@ -8,5 +8,8 @@ export function randomId(): string {
 /** Lowercased host of a URL or `host[:port]`, without port: the key routes are matched on. */
 export function hostOf(urlOrHost: string): string {
   const s = urlOrHost.includes('://') ? new URL(urlOrHost).hostname : urlOrHost;
-  return s.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  return s
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
 }

@@ -1,7 +1,7 @@
-import type { Logger } from '@drawbridge/log';
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Config, Route } from '@drawbridge/config';
+import type { Logger } from '@drawbridge/log';
 import type { AuthzApi, TunnelDialer } from '@drawbridge/protocol';
 import type { RouteTable } from './routing/route-table.js';
 

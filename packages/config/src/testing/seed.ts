@@ -39,4 +39,3 @@ routes:
                   is: alice@example.com
 `;
 }
-

@@ -42,7 +42,10 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     this.controller = controller;
     if (this.settled) return;
     // An HTTP/2 RST_STREAM during admission: 'close' fired before we listened, so check now.
-    if (visitorGone(this.res)) return controller.abort(new Error('visitor went away'));
+    if (visitorGone(this.res)) {
+      controller.abort(new Error('visitor went away'));
+      return;
+    }
     this.res.on('close', this.onClose);
   }
 
@@ -63,7 +66,10 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
     this.bytes += chunk.length;
     if (!(this.res.write as (c: Buffer) => boolean)(chunk)) {
       // A gone visitor never drains: pausing would hold the pooled upstream connection forever.
-      if (visitorGone(this.res)) return controller.abort(new Error('visitor went away'));
+      if (visitorGone(this.res)) {
+        controller.abort(new Error('visitor went away'));
+        return;
+      }
       controller.pause();
       this.res.once('drain', this.onDrain);
     }
