@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 // authn's own test stack: authn in-process over a real context, the real dev IdP as its own process.
 import { type Stack, startStack, USER } from '../../services/authn/src/testing/stack.js';
+import { launchBrowser } from '../kit/browser.js';
 
 let stack: Stack;
 let browser: Browser;
 
 before(async () => {
   stack = await startStack();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP *.localhost 127.0.0.1',
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

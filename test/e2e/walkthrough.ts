@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import {
+  isolatedSshOptions,
   launchBrowser,
   newClientKey,
   newContext,
@@ -71,16 +72,7 @@ export async function runWalkthrough(t: Topology): Promise<Record<string, number
   writeFileSync(knownHosts, '');
   const routeHost = new URL(t.routeUrl).hostname;
   const sshArgs = (port: number) => [
-    '-F',
-    '/dev/null',
-    '-i',
-    key,
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    `UserKnownHostsFile=${knownHosts}`,
-    '-o',
-    'ServerAliveInterval=5',
+    ...isolatedSshOptions(key, knownHosts),
     '-R',
     `${routeHost}:443:localhost:${hello.port}`,
     '-N',
