@@ -25,9 +25,16 @@ routes:
     upstream_tunnel: {}
   - from: https://static.localhost
     to: http://127.0.0.1:9
+  - from: https://*.dev.localhost
+    upstream_tunnel: {}
 `;
 
 const cfg = (flag = true) => parseConfigText(base(flag), '/tmp/config.yaml', { env: {} }).config;
+
+test('a wildcard route takes tunnels for any host under it', () => {
+  assert.equal(findTunnelRoute(cfg(), 'alice.dev.localhost', 443).from, 'https://*.dev.localhost');
+  assert.throws(() => findTunnelRoute(cfg(), 'dev.localhost', 443), { message: /no route for dev\.localhost/ });
+});
 
 test('matches the route host with the scheme port, the explicit port or 0', () => {
   assert.equal(findTunnelRoute(cfg(), 'hello.localhost', 443).from, 'https://hello.localhost:8443');

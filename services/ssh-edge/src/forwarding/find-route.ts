@@ -1,15 +1,19 @@
 import type { Config, Route } from '@drawbridge/config';
+import {
+  createRouteIndex,
+  findTunnelRoute as lookupTunnelRoute,
+  matchHost,
+  type RouteIndex,
+} from '@drawbridge/policy';
 import { ERR_ROUTE_NOT_FOUND, ERR_TUNNELS_DISABLED, SshEdgeError } from '../errors.js';
 
-/** The scheme's port (what the tutorial's `-R host:443:…` names, even when the public listener is on :8443), the explicit port, or 0. */
-function portMatches(r: Route, bindPort: number): boolean {
-  const schemePort = r.fromScheme === 'http' ? 80 : 443;
-  return bindPort === 0 || bindPort === schemePort || bindPort === r.fromPort;
-}
+// One index per config generation: configs are replaced, never mutated, on reload.
+const indexes = new WeakMap<Config, RouteIndex<Route>>();
 
 /**
- * The tunnel route a `tcpip-forward` names: `from` host = bind host, and bind port = the route's
- * port (443 for https, 80 for http, or explicit) or 0. Throws a typed error saying why not.
+ * The tunnel route a `tcpip-forward` names (the policy package's matching: exact or `*.` host, and
+ * bind port 0, the scheme's port — what `-R host:443:…` names even when HTTPS listens on :8443 — or
+ * the route's explicit port). Throws a typed error saying why not.
  */
 export function findTunnelRoute(config: Config, bindHost: string, bindPort: number): Route {
   if (!config.runtime_flags.ssh_upstream_tunnel) {
@@ -19,9 +23,14 @@ export function findTunnelRoute(config: Config, bindHost: string, bindPort: numb
     );
   }
   const host = bindHost.toLowerCase().replace(/\.$/, '');
-  const sameHost = config.routes.filter((r) => r.fromHost === host);
-  const route = sameHost.find((r) => r.isTunnel && portMatches(r, bindPort));
+  let index = indexes.get(config);
+  if (!index) {
+    index = createRouteIndex(config.routes);
+    indexes.set(config, index);
+  }
+  const route = lookupTunnelRoute(index, host, bindPort);
   if (route) return route;
+  const sameHost = config.routes.filter((r) => matchHost(r.fromHost, host));
   const why =
     sameHost.length === 0
       ? `no route for ${host}`
