@@ -23,6 +23,7 @@ import {
   ERR_SSH_EDGE_OPTIONS,
   SshEdgeError,
 } from './errors.js';
+import { handleDirectTcpip } from './forwarding/direct-tcpip.js';
 import { handleForwardRequest } from './forwarding/requests.js';
 import { TunnelTable } from './forwarding/tunnels.js';
 import { DISCONNECT_TOO_MANY_CONNECTIONS, disconnectWithMessage } from './lib/disconnect.js';
@@ -246,6 +247,7 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
         tunnels: new Map(),
         screens: new Set(),
         openSessions: 0,
+        directForwards: new Set(),
         closed: false,
       };
       conn = state;
@@ -304,18 +306,15 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
       handleForwardRequest(conn, table, logger, { accept, reject, name, info }),
     );
     client.on('session', (accept, reject) => handleSession(conn, accept, reject, logger, ctx.now));
-    client.on('tcpip', (_accept, reject, info) => {
-      // ssh -L / -J would make the gateway a generic TCP relay; Drawbridge publishes, it does not reach in.
-      logger.info(
-        {
-          conn: conn.id,
-          dest: `${info.destIP}:${info.destPort}`,
-          flag: cfg().runtime_flags.ssh_allow_direct_tcpip,
-        },
-        'direct-tcpip refused',
-      );
-      reject();
-    });
+    // ssh -L / -J make the gateway a TCP relay into its network: only when the operator opts in.
+    client.on('tcpip', (accept, reject, info) =>
+      handleDirectTcpip(conn, accept, reject, info, {
+        allowed: () => cfg().runtime_flags.ssh_allow_direct_tcpip,
+        maxChannels: () => cfg().ssh_max_channels_per_tunnel,
+        logger,
+        onStream: dialDeps.onStream,
+      }),
+    );
     client.on('close', () => {
       conn.closed = true;
       connections.delete(conn);
@@ -333,6 +332,12 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
       }
     } catch (err) {
       logger.error({ err }, 'keeping previous SSH keys');
+    }
+    if (
+      prev.config.runtime_flags.ssh_allow_direct_tcpip &&
+      !next.config.runtime_flags.ssh_allow_direct_tcpip
+    ) {
+      for (const conn of connections) for (const close of [...conn.directForwards]) close();
     }
     // After the current tick: an in-process authz subscribed to the same source recompiles first.
     setImmediate(() => void table.reevaluate(() => true, `config generation ${next.generation}`));

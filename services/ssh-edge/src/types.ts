@@ -27,6 +27,8 @@ export interface ConnectionState {
   screens: Set<() => void>;
   /** Session channels open now (status screens, refused commands); bounded per connection. */
   openSessions: number;
+  /** Closers of the open `direct-tcpip` forwards (ssh -L), run when the flag is turned off. */
+  directForwards: Set<() => void>;
   closed: boolean;
 }
 
