@@ -510,7 +510,7 @@ export async function startComposeStack(opts: ComposeStackOptions = {}): Promise
           }
           return (await probe(r.healthPort as number, '/readyz')) === 200;
         },
-        opts.readyTimeoutMs ?? 30_000,
+        opts.readyTimeoutMs ?? 60_000,
         `${r.service}#${r.replica} /readyz`,
       ).catch((err: Error) => {
         throw new Error(`${err.message}\n--- ${r.service}#${r.replica} output ---\n${r.output()}`);

@@ -54,7 +54,7 @@ function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((r) => child.once('exit', (code) => r(code)));
 }
 
-async function waitReady(r: Replica, timeoutMs = 30_000): Promise<void> {
+async function waitReady(r: Replica, timeoutMs = 60_000): Promise<void> {
   if (r.healthPort === undefined) return;
   await waitUntil(
     async () => {
