@@ -63,7 +63,10 @@ async function waitReady(r: Replica, timeoutMs = 60_000): Promise<void> {
     },
     timeoutMs,
     `${r.service}#${r.replica} /readyz`,
-  );
+  ).catch((err: Error) => {
+    // Say why: the replica's own last words are what a CI log needs.
+    throw new Error(`${err.message}; its output ends with:\n${r.log.join('').slice(-4000)}`);
+  });
 }
 
 /** Starts every Drawbridge service of docker-compose.yml from dist, with its own Redis and NATS. */
