@@ -18,6 +18,8 @@ export const ERR_CHANNEL_FAILED = 'DRAWBRIDGE_SSH_CHANNEL_FAILED';
 export const ERR_SIGNIN_DENIED = 'DRAWBRIDGE_SIGNIN_DENIED';
 /** The browser sign-in was not approved in time. */
 export const ERR_SIGNIN_EXPIRED = 'DRAWBRIDGE_SIGNIN_EXPIRED';
+/** A browser sign-in cannot start: the registry (Redis) does not answer. */
+export const ERR_SIGNIN_UNAVAILABLE = 'DRAWBRIDGE_SIGNIN_UNAVAILABLE';
 /** The session behind a connection was revoked or expired. */
 export const ERR_SESSION_ENDED = 'DRAWBRIDGE_SSH_SESSION_ENDED';
 /** The edge is draining (SIGTERM) and takes no new work. */

@@ -7,6 +7,7 @@ import {
   ERR_SESSION_ENDED,
   ERR_SIGNIN_DENIED,
   ERR_SIGNIN_EXPIRED,
+  ERR_SIGNIN_UNAVAILABLE,
   ERR_TUNNEL_DENIED,
   ERR_TUNNEL_DETACHED,
   ERR_TUNNEL_NOT_FOUND,
@@ -31,6 +32,8 @@ export function sshMessageFor(err: unknown): string {
       return 'Sign-in was denied in the browser. Permission denied.';
     case ERR_SIGNIN_EXPIRED:
       return 'Sign-in was not approved in time. Reconnect to get a new sign-in link.';
+    case ERR_SIGNIN_UNAVAILABLE:
+      return 'Drawbridge: sign-in is unavailable right now (the session store does not answer). Try again in a minute.';
     case ERR_SESSION_ENDED:
       return `Your Drawbridge session ended (${err.message}). Reconnect to sign in again.`;
     case ERR_EDGE_DRAINING:

@@ -5,7 +5,7 @@ import { type PendingSignin, randomId } from '@drawbridge/protocol';
 import type { Registry } from '@drawbridge/registry';
 import type { AuthContext, AuthenticationType, KeyboardAuthContext, PublicKeyAuthContext } from 'ssh2';
 import type sshpk from 'sshpk';
-import { ERR_SIGNIN_DENIED, ERR_SIGNIN_EXPIRED, SshEdgeError } from '../errors.js';
+import { ERR_SIGNIN_DENIED, ERR_SIGNIN_EXPIRED, ERR_SIGNIN_UNAVAILABLE, SshEdgeError } from '../errors.js';
 import { DISCONNECT_NO_MORE_AUTH_METHODS, disconnectWithMessage } from '../lib/disconnect.js';
 import { NO_KEY_HINT, SIGNIN_PROMPT, sshMessageFor } from '../messages.js';
 import type { ConnectionState } from '../types.js';
@@ -122,7 +122,20 @@ export function createAuthenticator(conn: ConnectionState, deps: AuthDeps): (ctx
       expiresAt: now + c.ssh_signin_expiry,
       status: 'pending',
     };
-    await deps.registry.createSignin(signin);
+    try {
+      await deps.registry.createSignin(signin);
+    } catch (err) {
+      // Fail closed, but say why: without this the client saw a bare "Permission denied".
+      log.error({ err: (err as Error).message }, 'cannot start a browser sign-in');
+      const message = sshMessageFor(
+        new SshEdgeError(ERR_SIGNIN_UNAVAILABLE, 'registry unavailable', { cause: err }),
+      );
+      ctx.prompt([], message, '', () => {
+        ctx.reject();
+        disconnectWithMessage(conn.client, message, DISCONNECT_NO_MORE_AUTH_METHODS);
+      });
+      return;
+    }
     const url = `${c.authenticate_service_url.replace(/\/+$/, '')}/.pomerium/sign_in?user_code=${signin.userCode}`;
     const instructions = conn.fingerprint ? url : `${url}\n${NO_KEY_HINT}`;
     log.info({ fingerprint: conn.fingerprint }, 'browser sign-in started');
