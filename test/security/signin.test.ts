@@ -4,8 +4,11 @@
 // plain HTTP (BrowserSession) except for framing, which only a real Chromium can judge.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { BrowserSession, PageResponse } from '../deploy/lib/browser-session.js';
@@ -192,8 +195,9 @@ test('the Verify Sign In page forbids framing, and Chromium refuses to show it i
 }, async () => {
   chromium = await launchBrowser();
   const context = await chromium.newContext({ ignoreHTTPSErrors: true });
-  // The session cookie, made SameSite=None so the browser *would* send it in a cross-site frame:
-  // only the page's own framing policy stands between the attacker and a rendered Authorize button.
+  // The victim's session cookie, as authn set it (host-only, SameSite=Lax). The attacker's page is
+  // another origin of the same site (another port): the cookie goes along with the framed request,
+  // so only the page's own framing policy stands between the attacker and the Authorize button.
   const cookies = cookieFor(browser, 'authenticate.localhost')
     .split('; ')
     .map((kv) => kv.split('='))
@@ -204,7 +208,7 @@ test('the Verify Sign In page forbids framing, and Chromium refuses to show it i
       path: '/',
       secure: true,
       httpOnly: true,
-      sameSite: 'None' as const,
+      sameSite: 'Lax' as const,
     }));
   await context.addCookies(cookies);
   const control = await listen((_q, s) => s.end('<p id="c">frameable-control</p>'));
@@ -217,7 +221,7 @@ test('the Verify Sign In page forbids framing, and Chromium refuses to show it i
   const attacker = await listen((_q, s) => {
     s.setHeader('content-type', 'text/html');
     s.end(
-      `<h1>win a prize</h1><iframe name="victim" src="${p.url}"></iframe><iframe name="control" src="http://127.0.0.1:${control}/"></iframe>`,
+      `<h1>win a prize</h1><iframe name="victim" src="${p.url}"></iframe><iframe name="control" src="https://authenticate.localhost:${control}/"></iframe>`,
     );
   });
   const page = await context.newPage();
@@ -228,7 +232,7 @@ test('the Verify Sign In page forbids framing, and Chromium refuses to show it i
     frameHeaders = res.headers();
     frameStatus = res.status();
   });
-  await page.goto(`http://127.0.0.1:${attacker}/`, { waitUntil: 'load', timeout: 20_000 });
+  await page.goto(`https://authenticate.localhost:${attacker}/`, { waitUntil: 'load', timeout: 20_000 });
   await waitUntil(() => frameHeaders !== undefined, 10_000, 'the framed sign-in response');
   // The gateway did answer the framed request with the real page (the cookie went along) ...
   assert.equal(frameStatus, 200);
@@ -440,8 +444,13 @@ test('user codes are 128-bit and guessing them is rate-limited (429), X-Forwarde
   await p.client.stop('SIGKILL');
 });
 
+/** An HTTPS server on another port of the gateway's hosts (its *.localhost certificate). */
 function listen(handler: Parameters<typeof createServer>[1]): Promise<number> {
-  const s = createServer(handler);
+  const certs = join(gw.configDir, 'certs');
+  const s = createServer(
+    { cert: readFileSync(join(certs, 'cert.pem')), key: readFileSync(join(certs, 'key.pem')) },
+    handler,
+  );
   servers.push(s);
   return new Promise((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
 }
