@@ -222,10 +222,11 @@ describe('registry and bus under attack (distributed stack: 1 ssh-edge, 1 proxy-
   });
 
   test('hosts and identities with * > . : or spaces cannot inject into NATS subjects or Redis keys', async () => {
-    // Route hosts that are not host names are refused by config validation; what it accepts (a
-    // mid-label `*` is a literal here) never becomes part of a key or subject: tunnel ids are random.
+    // Route hosts that are not host names (or put `*` anywhere but a whole leading label) are refused
+    // by config validation; even a record written straight to Redis never becomes part of a key or
+    // subject: tunnel ids are random.
     const base = readFileSync(join(stack.configDir, 'config.yaml'), 'utf8');
-    for (const bad of ['a>b.localhost', 'a b.localhost', 'x.localhost:1:2', '>']) {
+    for (const bad of ['a>b.localhost', 'a b.localhost', 'x.localhost:1:2', '>', 'a*b.localhost']) {
       const text = base.replace(/^(\s*- from: )https:\/\/hello\.localhost.*$/m, `$1https://${bad}`);
       assert.notEqual(text, base);
       assert.throws(() => parseConfigText(text, 'config.yaml'), /./, `route host ${bad} must be refused`);

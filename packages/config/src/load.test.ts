@@ -147,3 +147,16 @@ test('storage type and connection string must agree', () => {
 test('a config that is not a mapping is refused', () => {
   expectIssue('- just\n- a list\n', { message: /mapping/ });
 });
+
+test('a wildcard is only a whole leading label', () => {
+  const ok = parseConfigText(
+    seedConfig().replace('from: https://hello.localhost', 'from: https://*.hello.localhost'),
+    '/x/config.yaml',
+    { env: {} },
+  );
+  assert.equal(ok.config.routes[0]?.fromHost, '*.hello.localhost');
+  expectIssue(seedConfig().replace('from: https://hello.localhost', 'from: https://a*b.localhost'), {
+    path: 'routes[0].from',
+    message: /whole leading label/,
+  });
+});

@@ -50,7 +50,14 @@ const stringList = z.union([z.array(z.string()), z.string()]).transform((v) =>
 
 export const routeSchema = z
   .object({
-    from: url(['https', 'http', 'tcp', 'ssh']),
+    from: url(['https', 'http', 'tcp', 'ssh']).refine(
+      (s) => {
+        // Pomerium's wildcard is a whole leading label (`*.example.com`); a `*` anywhere else is a typo.
+        const host = s.replace(/^[a-z]+:\/\//, '').split(/[/:]/)[0] ?? '';
+        return !host.slice(host.startsWith('*.') ? 2 : 0).includes('*');
+      },
+      { message: 'a wildcard must be a whole leading label, as in https://*.example.com' },
+    ),
     to: z.union([url(['http', 'https']), z.array(url(['http', 'https'])).min(1)]).optional(),
     name: z.string().optional(),
     id: z.string().optional(),

@@ -33,7 +33,9 @@ const cfg = (flag = true) => parseConfigText(base(flag), '/tmp/config.yaml', { e
 
 test('a wildcard route takes tunnels for any host under it', () => {
   assert.equal(findTunnelRoute(cfg(), 'alice.dev.localhost', 443).from, 'https://*.dev.localhost');
-  assert.throws(() => findTunnelRoute(cfg(), 'dev.localhost', 443), { message: /no route for dev\.localhost/ });
+  assert.throws(() => findTunnelRoute(cfg(), 'dev.localhost', 443), {
+    message: /no route for dev\.localhost/,
+  });
 });
 
 test('matches the route host with the scheme port, the explicit port or 0', () => {
