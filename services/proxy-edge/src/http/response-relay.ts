@@ -28,6 +28,8 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   private bytes = 0;
   private status = 0;
   private settled = false;
+  /** A body chunk (or the end) was written, so the headers went out with it. */
+  private wrote = false;
   private readonly onDrain = () => this.controller?.resume();
   private readonly onClose = () => {
     if (!this.settled) this.controller?.abort(new Error('visitor went away'));
@@ -59,10 +61,18 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
       if (v !== undefined && !isHopByHopResponseHeader(name)) out[name] = v;
     }
     this.res.writeHead(statusCode, out);
-    (this.res as { flushHeaders?: () => void }).flushHeaders?.();
+    // Headers go out with the first body bytes when those arrived in the same read (every small
+    // response): one TLS record and one socket write instead of two. A response whose body comes
+    // later (SSE, slow upstreams) still gets its headers flushed now.
+    process.nextTick(this.flushIfIdle);
   }
 
+  private readonly flushIfIdle = () => {
+    if (!this.wrote && !this.settled) (this.res as { flushHeaders?: () => void }).flushHeaders?.();
+  };
+
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.wrote = true;
     this.bytes += chunk.length;
     if (!(this.res.write as (c: Buffer) => boolean)(chunk)) {
       // A gone visitor never drains: pausing would hold the pooled upstream connection forever.
@@ -76,6 +86,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.wrote = true;
     this.res.end();
     this.finish();
   }
