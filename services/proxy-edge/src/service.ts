@@ -23,6 +23,13 @@ import { connectThroughDataPlane } from './tunnels/data-plane-connect.js';
 import { TunnelCache } from './tunnels/tunnel-cache.js';
 import type { ConfigView, Exchange, ProxyEdgeDeps } from './types.js';
 
+/**
+ * HTTP/2 receive window per stream and per connection. nghttp2's default of 64 KiB caps an upload at
+ * one window per round trip of the event loop (~40-60 MiB/s here, a quarter of HTTP/1.1); 1 MiB, as
+ * Go's HTTP/2 server uses, lets uploads run at the tunnel's speed and bounds what one connection buffers.
+ */
+export const DEFAULT_HTTP2_WINDOW_BYTES = 1 << 20;
+
 /** A running proxy-edge: a `Service` plus what tests and the all-in-one launcher need to find it. */
 export interface ProxyEdge extends Service {
   /** `https://127.0.0.1:<port>` of the public listener (after start). */
@@ -142,7 +149,12 @@ export function createProxyEdge(ctx: ServiceContext, deps: ProxyEdgeDeps): Proxy
       const tls = await loadTlsMaterial(view.config, logger);
       app = fastify({
         http2: true,
-        https: { allowHTTP1: true, key: tls.key, cert: tls.cert },
+        https: {
+          allowHTTP1: true,
+          key: tls.key,
+          cert: tls.cert,
+          settings: { initialWindowSize: DEFAULT_HTTP2_WINDOW_BYTES },
+        },
         logger: false,
         disableRequestLogging: true,
         requestTimeout: 0,
@@ -161,6 +173,8 @@ export function createProxyEdge(ctx: ServiceContext, deps: ProxyEdgeDeps): Proxy
       app.setNotFoundHandler(serve);
       const server = app.server as unknown as Http2SecureServer;
       server.on('upgrade', websockets.onUpgrade);
+      // The SETTINGS above size each stream's window; the connection's own window is set here.
+      server.on('session', (session) => session.setLocalWindowSize(DEFAULT_HTTP2_WINDOW_BYTES));
       server.on('secureConnection', (s: Socket) => {
         s.setNoDelay(true);
         sockets.add(s);
