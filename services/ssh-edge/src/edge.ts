@@ -27,6 +27,7 @@ import { handleDirectTcpip } from './forwarding/direct-tcpip.js';
 import { handleForwardRequest } from './forwarding/requests.js';
 import { TunnelTable } from './forwarding/tunnels.js';
 import { DISCONNECT_TOO_MANY_CONNECTIONS, disconnectWithMessage } from './lib/disconnect.js';
+import { batchSocketWrites } from './lib/write-batching.js';
 import { sshMessageFor } from './messages.js';
 import {
   DEFAULT_SESSION_SWEEP_MS,
@@ -194,6 +195,7 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
 
   const onSocket = (socket: Socket) => {
     socket.setNoDelay(true);
+    batchSocketWrites(socket);
     socket.setKeepAlive(true, 10_000);
     socket.on('error', () => {});
     if (draining) {
