@@ -30,11 +30,16 @@ export class Authorizer {
     private readonly cacheMs = DEFAULT_DECISION_CACHE_MS,
   ) {}
 
-  async decide(q: AccessQuestion): Promise<Decision> {
+  /** The decision for `q`: synchronously from the cache when it holds one, otherwise from authz. */
+  decide(q: AccessQuestion): Decision | Promise<Decision> {
     const now = this.now();
     const key = `${q.session?.id ?? ''}\u0000${q.route.key}\u0000${q.method}\u0000${q.path}`;
     const hit = this.cache.get(key);
     if (hit && hit.until > now) return hit.decision;
+    return this.ask(q, key, now);
+  }
+
+  private async ask(q: AccessQuestion, key: string, now: number): Promise<Decision> {
     const started = performance.now();
     let decision: Decision;
     try {

@@ -5,6 +5,16 @@
  * `/%2e%2e/admin` cannot slip past an `http_path` rule that names `/admin`.
  */
 export function normalizePath(path: string): string {
+  // Nothing to decode, merge or resolve (almost every request): the path is already normal.
+  if (
+    path.charCodeAt(0) === 47 /* '/' */ &&
+    !path.includes('%') &&
+    !path.includes('\\') &&
+    !path.includes('//') &&
+    !path.includes('/.')
+  ) {
+    return path;
+  }
   let p = path;
   for (let i = 0; i < 3 && p.includes('%'); i++) {
     const next = p.replace(/%([0-9a-fA-F]{2})/g, (_m, hex: string) =>

@@ -110,7 +110,9 @@ export class RequestHandler {
     }
     ex.route = route;
     const cookie = readCookie(req.headers.cookie as string | undefined, view.config.cookie_name);
-    const session = cookie ? await this.core.sessions.restore(cookie, ex.host) : undefined;
+    // Cache hits come back as plain values: no promise and no microtask hop on the common path.
+    const restored = this.core.sessions.restore(cookie, ex.host);
+    const session = restored instanceof Promise ? await restored : restored;
     ex.email = session?.identity.email;
     const ask = (path: string) =>
       this.core.authorizer.decide({
@@ -121,7 +123,8 @@ export class RequestHandler {
         host: ex.host,
         sourceIp: ex.clientIp,
       });
-    let decision = await ask(ex.path);
+    let decision = ask(ex.path);
+    if (decision instanceof Promise) decision = await decision;
     // The upstream may decode and resolve the path: it must be allowed both as sent and as understood.
     const normalized = normalizePath(ex.path);
     if (decision.allow && normalized !== ex.path) decision = await ask(normalized);

@@ -5,6 +5,9 @@ import type { Registry } from '@drawbridge/registry';
 export const DEFAULT_SESSION_CACHE_MS = 5_000;
 const MAX_ENTRIES = 20_000;
 
+/** A value, or a promise of it when it has to be fetched. */
+export type MaybePromise<T> = T | Promise<T>;
+
 interface CookieHit {
   sid: string;
   exp: number;
@@ -25,22 +28,17 @@ export class SessionRestorer {
     private readonly cacheMs = DEFAULT_SESSION_CACHE_MS,
   ) {}
 
-  /** The live session behind `cookie` on `host`, or undefined for a missing, forged, expired or revoked one. */
-  async restore(cookie: string | undefined, host: string): Promise<Session | undefined> {
+  /**
+   * The live session behind `cookie` on `host`, or undefined for a missing, forged, expired or
+   * revoked one. Answered synchronously when both caches hit (the common case), so the request path
+   * allocates no promise for it.
+   */
+  restore(cookie: string | undefined, host: string): MaybePromise<Session | undefined> {
     if (!cookie) return undefined;
     const now = this.now();
     const key = `${host}\u0000${cookie}`;
-    let hit = this.cookies.get(key);
-    if (hit === undefined) {
-      try {
-        const opened = await openSessionCookie(this.cookieSecret(), cookie, host, now);
-        hit = { sid: opened.sid, exp: opened.exp * 1000 };
-      } catch {
-        return undefined;
-      }
-      if (this.cookies.size >= MAX_ENTRIES) this.cookies.clear();
-      this.cookies.set(key, hit);
-    }
+    const hit = this.cookies.get(key);
+    if (hit === undefined) return this.open(key, cookie, host, now);
     if (hit.exp <= now) {
       this.cookies.delete(key);
       return undefined;
@@ -48,12 +46,33 @@ export class SessionRestorer {
     return this.session(hit.sid, now);
   }
 
-  /** The session by id, from the short cache or the registry. */
-  async session(sid: string, now = this.now()): Promise<Session | undefined> {
+  private async open(key: string, cookie: string, host: string, now: number): Promise<Session | undefined> {
+    let hit: CookieHit;
+    try {
+      const opened = await openSessionCookie(this.cookieSecret(), cookie, host, now);
+      hit = { sid: opened.sid, exp: opened.exp * 1000 };
+    } catch {
+      return undefined;
+    }
+    if (this.cookies.size >= MAX_ENTRIES) this.cookies.clear();
+    this.cookies.set(key, hit);
+    if (hit.exp <= now) {
+      this.cookies.delete(key);
+      return undefined;
+    }
+    return this.session(hit.sid, now);
+  }
+
+  /** The session by id, from the short cache (synchronously) or the registry. */
+  session(sid: string, now = this.now()): MaybePromise<Session | undefined> {
     const cached = this.sessions.get(sid);
     if (cached && cached.until > now) {
       return cached.session && cached.session.expiresAt > now ? cached.session : undefined;
     }
+    return this.read(sid, now);
+  }
+
+  private async read(sid: string, now: number): Promise<Session | undefined> {
     const session = await this.registry.getSession(sid);
     if (this.sessions.size >= MAX_ENTRIES) this.sessions.clear();
     this.sessions.set(sid, { session, until: now + this.cacheMs });
