@@ -29,7 +29,10 @@ if [ "$(id -u)" = 0 ]; then mkdir -p /run/sshd && chmod 0755 /run/sshd; fi
 export PATH="$PATH:/usr/sbin"
 
 if [ ! -d node_modules ]; then bash scripts/bootstrap.sh; fi
-# The distributed scenario runs services/<name>/dist/main.js; a failed build falls back to sources.
-pnpm exec turbo run build --output-logs=errors-only >/dev/null 2>&1 || echo "bench: build failed; distributed mode will run sources through tsx"
+# Drawbridge runs from dist/ as `drawbridge start` does; a failed build falls back to sources.
+pnpm exec turbo run build --output-logs=errors-only >/dev/null 2>&1 || {
+  echo "bench: build failed; Drawbridge will run from sources through tsx"
+  export DRAWBRIDGE_BENCH_SOURCES=1
+}
 
 exec node --conditions=development --import tsx test/bench/run.ts "$@"

@@ -4,6 +4,14 @@ import { fileURLToPath } from 'node:url';
 /** The repo root, so children run with the same relative paths whatever the cwd was. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/**
+ * Whether gateway children load the built `dist/` code, which is what `drawbridge start` and
+ * `node services/<name>/dist/main.js` run (tsx's transpiled sources add name-keeping wrappers to
+ * every function). bench.sh builds first and sets DRAWBRIDGE_BENCH_SOURCES=1 when the build fails;
+ * set it yourself to profile sources without building.
+ */
+export const RUN_BUILT = process.env.DRAWBRIDGE_BENCH_SOURCES !== '1';
+
 /** A Node child running a TypeScript entry (sources via the "development" condition), talking over IPC. */
 export interface NodeChild {
   child: ChildProcess;
@@ -18,17 +26,20 @@ export interface NodeChild {
 let nextId = 1;
 
 /**
- * Starts `node --conditions=development --import tsx <entry>` and waits for its `{ ready }` message.
+ * Starts `node --conditions=development --import tsx <entry>` (without the condition when `built`)
+ * and waits for its `{ ready }` message.
  * Extra node flags (e.g. `--cpu-prof`) go in `nodeArgs`.
  */
 export async function startNodeChild(
   entry: string,
   args: string[] = [],
-  opts: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {},
+  opts: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; built?: boolean } = {},
 ): Promise<NodeChild & { ready: unknown }> {
+  // `built`: @drawbridge/* packages resolve to their dist/ (the entry itself still runs through tsx).
+  const conditions = opts.built ? [] : ['--conditions=development'];
   const child = spawn(
     process.execPath,
-    ['--conditions=development', '--import', 'tsx', ...(opts.nodeArgs ?? []), entry, ...args],
+    [...conditions, '--import', 'tsx', ...(opts.nodeArgs ?? []), entry, ...args],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...opts.env } },
   );
   let out = '';

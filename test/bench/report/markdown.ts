@@ -151,8 +151,8 @@ export function renderMarkdown(r: BenchReport): string {
     '',
     '- **Direct**: client → the local Node HTTP service (`Hello world!`, 12 bytes).',
     '- **OpenSSH**: client → Debian `sshd` (stock config plus `AllowTcpForwarding yes`) remote forward from `ssh -N -R 127.0.0.1:PORT:127.0.0.1:UPSTREAM` → the same stock `ssh` client → the service. Plain HTTP: this is the reference.',
-    '- **Drawbridge all-in-one**: HTTPS (TLS terminated by proxy-edge, session cookie opened and authz evaluated per request) → ssh-edge → the stock `ssh -R hello.localhost:443:…` client → the service; `startServices` in one Node process with the config `drawbridge init` writes (file registry, in-process bus).',
-    '- **Drawbridge distributed**: the same through separate authz, authn, ssh-edge and proxy-edge processes with Redis (registry) and NATS (bus); proxy-edge reaches the tunnel over the CONNECT data plane.',
+    '- **Drawbridge all-in-one**: HTTPS (TLS terminated by proxy-edge, session cookie opened and authz evaluated per request) → ssh-edge → the stock `ssh -R hello.localhost:443:…` client → the service; `startServices` in one Node process with the config `drawbridge init` writes (file registry, in-process bus), running the built `dist/` code as `drawbridge start` does.',
+    '- **Drawbridge distributed**: the same through separate authz, authn, ssh-edge and proxy-edge processes with Redis (registry) and NATS (bus); proxy-edge reaches the tunnel over the CONNECT data plane; each is `node services/<name>/dist/main.js`.',
     '',
     "Load: `wrk` (`-t2`, one thread at c=1) against `/`; bulk: `curl` download of the service's generated body and upload (PUT) to its sink. " +
       'CPU: user+sys seconds of the gateway processes (sshd and its per-connection children, or the Drawbridge processes incl. Redis and NATS, plus the `ssh` client in both cases) from `/proc/<pid>/stat` around the c=64 run, per 10,000 requests. ' +

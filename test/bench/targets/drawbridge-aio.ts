@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Session } from '@drawbridge/protocol';
 import { isolatedSshOptions, newClientKey, SshClient } from '../../kit/index.js';
-import { type NodeChild, REPO_ROOT, startNodeChild } from '../lib/child.js';
+import { type NodeChild, REPO_ROOT, RUN_BUILT, startNodeChild } from '../lib/child.js';
 import { type BenchSetup, benchSetup } from '../lib/setup.js';
 import { benchIdentity, routeCookie } from '../lib/signin.js';
 import { waitForStatus } from '../lib/wait.js';
@@ -62,9 +62,7 @@ export async function startAllInOne(
   const child = await startNodeChild(
     join(REPO_ROOT, 'test/bench/drawbridge-main.ts'),
     ['--config', setup.dir],
-    {
-      nodeArgs: opts.nodeArgs,
-    },
+    { nodeArgs: opts.nodeArgs, built: RUN_BUILT },
   );
   const t: DrawbridgeTarget & { child: NodeChild } = {
     key: opts.key ?? 'aio',

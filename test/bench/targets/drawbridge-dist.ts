@@ -8,7 +8,7 @@ import { createStore, Registry } from '@drawbridge/registry';
 import { waitUntil } from '../../kit/index.js';
 import { startNats } from '../../kit/nats.js';
 import { startRedis } from '../../kit/redis.js';
-import { REPO_ROOT } from '../lib/child.js';
+import { REPO_ROOT, RUN_BUILT } from '../lib/child.js';
 import { processTree } from '../lib/proc.js';
 import { benchSetup, makeDistributed } from '../lib/setup.js';
 import { approveSignin, benchIdentity } from '../lib/signin.js';
@@ -28,22 +28,26 @@ function listening(port: number): Promise<boolean> {
 }
 
 /**
- * Each service in its own process. Sources run through tsx like the all-in-one does, so both modes
- * run the same transpiled code; a service without a `main.ts` runs as `startServices` for that one service.
+ * Each service in its own process: `node services/<name>/dist/main.js` as deployed (sources through
+ * tsx when RUN_BUILT is off); a service without a `main.ts` runs as `startServices` for that one service.
  */
 function spawnService(name: string, configDir: string): { child: ChildProcess; output(): string } {
   const main = join(REPO_ROOT, 'services', name, 'src', 'main.ts');
-  const entry = existsSync(main)
-    ? [main]
-    : [join(REPO_ROOT, 'test/bench/drawbridge-main.ts'), '--services', name];
-  const child = spawn(
-    process.execPath,
-    ['--conditions=development', '--import', 'tsx', ...entry, '--config', configDir],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe', ...(existsSync(main) ? [] : ['ipc' as const])],
-    },
-  );
+  const built = join(REPO_ROOT, 'services', name, 'dist', 'main.js');
+  const hasMain = existsSync(main);
+  const entry =
+    hasMain && RUN_BUILT
+      ? [built]
+      : [
+          ...(RUN_BUILT ? [] : ['--conditions=development']),
+          '--import',
+          'tsx',
+          ...(hasMain ? [main] : [join(REPO_ROOT, 'test/bench/drawbridge-main.ts'), '--services', name]),
+        ];
+  const child = spawn(process.execPath, [...entry, '--config', configDir], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe', ...(hasMain ? [] : ['ipc' as const])],
+  });
   let out = '';
   const keep = (b: Buffer) => {
     out = (out + b.toString()).slice(-20_000);
