@@ -119,7 +119,7 @@ function profileReading(p: NonNullable<BenchReport['profile']>): string {
   const socketWrites = fn(/^(writeUtf8String|writev|writeBuffer)$/);
   return (
     `Reading: socket writes (TLS to the client and the SSH connection, native) ${socketWrites.toFixed(0)} %, ` +
-    `the per-request access log (pino, @pinojs/redact, synchronous stdout writes) ${logging.toFixed(0)} %, ` +
+    `the per-request access log (pino, sonic-boom writes) ${logging.toFixed(0)} %, ` +
     `undici (proxying over the tunnel stream) ${area(/undici/).toFixed(0)} %, ssh2 ${area(/ssh2/).toFixed(0)} %, ` +
     `proxy-edge's own code ${area(/proxy-edge/).toFixed(0)} %, metrics (prom-client) ${area(/prom-client/).toFixed(0)} %, GC ${area(/garbage/).toFixed(0)} %.`
   );
