@@ -35,7 +35,11 @@ test('unknown route, route without upstream_tunnel and a denied identity fail th
     assert.match(ssh.output, /remote port forwarding failed/);
   }
   // The refusal is logged as it is sent; the client may exit before the line is written.
-  await waitUntil(() => /does not allow alice@example\.com/.test(h.logText()), 5000, 'the denial to be logged');
+  await waitUntil(
+    () => /does not allow alice@example\.com/.test(h.logText()),
+    5000,
+    'the denial to be logged',
+  );
   const log = h.logText();
   assert.match(log, /no route for nosuch\.localhost/);
   assert.match(log, /route plain\.localhost has no upstream_tunnel/);
