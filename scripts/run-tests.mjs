@@ -26,7 +26,18 @@ if (files.length === 0) {
 }
 const res = spawnSync(
   process.execPath,
-  ['--conditions=development', '--import', 'tsx', '--test', ...passthrough, ...files],
+  // --test-force-exit: a test file whose last test timed out may leave handles open; the run must
+  // still end (and fail) rather than wait for CI's limit.
+  [
+    '--conditions=development',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-force-exit',
+    '--test-timeout=300000',
+    ...passthrough,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(res.status ?? 1);
