@@ -133,6 +133,9 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
 
   let sshListener: NetServer | undefined;
   let dataPlane: HttpServer | undefined;
+  // CONNECT sockets leave the HTTP server's bookkeeping, so closeAllConnections() misses them and
+  // close() would wait for every pooled proxy-edge connection: track them to end them after the drain.
+  const dataPlaneSockets = new Set<Socket>();
   let sshAddr = '';
   let dpAddr = '';
   let draining = false;
@@ -382,6 +385,10 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
         logger,
         draining: () => draining,
       });
+      dataPlane.on('connection', (socket: Socket) => {
+        dataPlaneSockets.add(socket);
+        socket.once('close', () => dataPlaneSockets.delete(socket));
+      });
       const dp = parseAddress(c.ssh_data_plane_address);
       await new Promise<void>((resolve, reject) => {
         dataPlane!.once('error', reject);
@@ -465,7 +472,7 @@ export function createSshEdge(ctx: ServiceContext, deps: SshEdgeDeps): SshEdge {
       for (const t of timers) clearInterval(t);
       for (const u of unsubscribers) u();
       waiter?.close();
-      dataPlane?.closeAllConnections?.();
+      for (const socket of dataPlaneSockets) socket.destroy();
       await new Promise<void>((r) => (dataPlane ? dataPlane.close(() => r()) : r()));
       await ctx.registry.deleteEdge(edgeId).catch(() => false);
       logger.info({ activeStreams }, 'ssh-edge stopped');
