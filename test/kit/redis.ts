@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
+import { freePort } from './ports.js';
+import { childExited, waitForAnswer } from './probe.js';
 
 /** A redis-server this test started on a free loopback port. */
 export interface RedisHandle {
@@ -27,49 +27,6 @@ export interface RedisOptions {
   tls?: { certFile: string; keyFile: string };
   /** Binary; defaults to $REDIS_SERVER_BIN, then `redis-server` on PATH. */
   bin?: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Resolves once the server answers a PING (or -NOAUTH, which also proves it is up). */
-async function waitForRedis(port: number, timeoutMs: number, tls: boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      // The readiness probe only needs an answer, not a verified peer.
-      const sock: Socket = tls
-        ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false })
-        : connect(port, '127.0.0.1');
-      sock.setTimeout(500);
-      sock.once(tls ? 'secureConnect' : 'connect', () => sock.write('PING\r\n'));
-      sock.once('data', (d) => {
-        sock.destroy();
-        resolve(/^(\+PONG|-NOAUTH)/.test(d.toString()));
-      });
-      sock.once('error', () => resolve(false));
-      sock.once('timeout', () => {
-        sock.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`redis-server on 127.0.0.1:${port} did not answer within ${timeoutMs} ms`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**
@@ -108,14 +65,22 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisHandle> 
       proc.once('exit', (code) => reject(new Error(`redis-server exited early with ${code}`))),
     );
     failed.catch(() => {});
-    await Promise.race([waitForRedis(port, 10_000, opts.tls !== undefined), failed]);
+    await Promise.race([
+      waitForAnswer(port, {
+        name: 'redis-server',
+        send: 'PING\r\n',
+        accept: /^(\+PONG|-NOAUTH)/,
+        tls: opts.tls !== undefined,
+      }),
+      failed,
+    ]);
   };
   const kill = async () => {
     const proc = child;
     if (!proc) return;
     child = undefined;
     proc.kill('SIGTERM');
-    await exited(proc);
+    await childExited(proc);
   };
 
   await launch();
