@@ -7,6 +7,7 @@ import { type DevSetup, initDevSetup } from '@drawbridge/cli';
 import { parse, parseDocument } from 'yaml';
 import { type NatsHandle, startNats } from './nats.js';
 import { freePort, waitUntil } from './ports.js';
+import { childExited } from './probe.js';
 import { type RedisHandle, startRedis } from './redis.js';
 import { tempDir } from './tmp.js';
 
@@ -407,11 +408,6 @@ export interface ComposeStackOptions {
   persistentRedis?: boolean;
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((r) => child.once('exit', () => r()));
-}
-
 /** GET http://127.0.0.1:port/path → status (0 when nothing answers). */
 export function probe(port: number, path: string): Promise<number> {
   return new Promise((resolveStatus) => {
@@ -459,7 +455,7 @@ export async function startComposeStack(opts: ComposeStackOptions = {}): Promise
       running.map(async (r) => {
         if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
         const t = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
-        await exited(r.child);
+        await childExited(r.child);
         clearTimeout(t);
       }),
     );
@@ -543,13 +539,13 @@ export async function startComposeStack(opts: ComposeStackOptions = {}): Promise
       async kill(service, index = 0, signal = 'SIGKILL') {
         const r = replica(service, index);
         r.child.kill(signal);
-        await exited(r.child);
+        await childExited(r.child);
       },
       async restart(service, index = 0) {
         const r = replica(service, index);
         if (r.child.exitCode === null && r.child.signalCode === null) {
           r.child.kill('SIGTERM');
-          await exited(r.child);
+          await childExited(r.child);
         }
         Object.assign(r, spawnReplica(r));
         if (r.healthPort !== undefined) await waitReplicaReady(r);
